@@ -1,0 +1,1 @@
+"""wirebeam.transforms."""

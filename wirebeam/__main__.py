@@ -1,0 +1,3 @@
+from wirebeam.pipeline.cli import main
+
+raise SystemExit(main())
