@@ -1,0 +1,54 @@
+"""wirebeam's pipeline options.
+
+Every wirebeam flag is a field of `WirebeamOptions`, a `PipelineOptions` subclass, so the same
+flags work from the CLI, in a Dataflow template and from Python. Beam's own options
+(--runner, --direct_num_workers, --direct_running_mode, ...) pass straight through.
+"""
+from apache_beam.options.pipeline_options import PipelineOptions
+
+MiB = 1024 * 1024
+
+
+def _add(parser, name, **kwargs):
+    """Register --some-name and --some_name (Beam's own spelling) for one option."""
+    dest = name.replace("-", "_")
+    flags = [f"--{name}"] + ([f"--{dest}"] if dest != name else [])
+    parser.add_argument(*flags, dest=dest, **kwargs)
+
+
+class WirebeamOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        group = parser.add_argument_group("wirebeam")
+        _add(group, "input", action="append", default=None, metavar="PATTERN",
+             help="Input files: a glob, a file or a directory (searched recursively); repeatable. "
+                  "Reads .txt, .html/.htm, .jsonl (one article a line), each optionally gzip-compressed (.gz). "
+                  "Quote globs so the shell does not expand them.")
+        _add(group, "output", default=None, metavar="DIR",
+             help="Output folder. Receives articles/date=.../part-*.parquet, failures/part-*.parquet and run.json. "
+                  "A rerun into the same folder replaces what an earlier run left there.")
+        _add(group, "max-input-bytes", type=int, default=16 * MiB, metavar="N",
+             help="Largest document read, in bytes after decompression (default 16 MiB). Larger files end as "
+                  "failure records with reason too_large.")
+        _add(group, "max-line-bytes", type=int, default=4 * MiB, metavar="N",
+             help="Largest JSON line read, in bytes after decompression (default 4 MiB).")
+        _add(group, "min-language-chars", type=int, default=40, metavar="N",
+             help="Texts with fewer letters than this get language 'und' (undetermined; default 40).")
+        _add(group, "boilerplate-min-docs", type=int, default=3, metavar="N",
+             help="A short non-prose line repeated in at least N documents of the same site (or folder) in one "
+                  "run is page furniture and is removed (default 3; 0 turns this off).")
+        _add(group, "dedup-threshold", type=float, default=None, metavar="J",
+             help="Near-duplicate threshold: estimated Jaccard similarity of word shingles above which two "
+                  "articles are copies of one story (default: the dedup module's tuned value).")
+        _add(group, "ner", choices=["auto", "none"], default="auto",
+             help="Entity stage: auto (use --ner-model pipelines where given) or none (stage off).")
+        _add(group, "ner-model", action="append", default=None, metavar="LANG=NAME_OR_PATH",
+             help="A spaCy pipeline for one language, by installed package name or path, e.g. "
+                  "de=/models/de_ner or en=en_core_web_sm; repeatable. Its labels are mapped to PER/LOC/ORG/MISC. "
+                  "Nothing is downloaded.")
+        _add(group, "shards-per-date", type=int, default=1, metavar="N",
+             help="Parquet files per date partition (default 1); raise it for very large days.")
+        _add(group, "run-id", default=None, metavar="ID",
+             help="Identifier of this run (default: derived from the start time); used for the staging folder.")
+        _add(group, "ingested-at", default=None, metavar="ISO8601",
+             help="Timestamp written into ingested_at (default: the run's start time, UTC).")

@@ -1,0 +1,72 @@
+"""Cross-document furniture: short non-prose lines that recur in many articles of one site in a run.
+
+A newsletter prompt or a "More on this topic" line is on every page of a site; a sentence of
+article prose is not, and wire copies of the same story (which do share sentences) are protected
+because only lines that `may_be_boilerplate` are ever counted.
+"""
+import posixpath
+from typing import Dict, Iterable
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from wirebeam.transforms.extract import word_count
+from wirebeam.transforms.scrape import line_key, may_be_boilerplate
+
+
+def site_key(article: dict) -> str:
+    """Articles of one site (or, without a site, one input folder) share furniture."""
+    if article.get("site"):
+        return "site:" + article["site"].lower()
+    path = article["source"]
+    if article.get("input_format") == "jsonl":
+        path = path.rsplit(":", 1)[0]
+    return "dir:" + posixpath.dirname(path.replace("\\", "/"))
+
+
+def candidate_keys(article: dict) -> Iterable[tuple]:
+    """Distinct (site, line key) of the lines of one article that may be furniture."""
+    group = site_key(article)
+    keys = {line_key(line) for line in article["text"].split("\n")
+            if line.strip() and may_be_boilerplate(line, article.get("language"))}
+    return [(group, key) for key in sorted(keys)]
+
+
+def strip_lines(article: dict, repeated: Dict[tuple, int]) -> dict:
+    if not repeated:
+        return article
+    group = site_key(article)
+    kept, dropped = [], 0
+    for line in article["text"].split("\n"):
+        if line.strip() and (group, line_key(line)) in repeated and may_be_boilerplate(line, article.get("language")):
+            dropped += 1
+            continue
+        kept.append(line)
+    if not dropped:
+        return article
+    Metrics.counter("boilerplate", "lines_removed").inc(dropped)
+    text = "\n".join(kept)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    text = text.strip()
+    return {**article, "text": text, "word_count": word_count(text)}
+
+
+class RemoveRepeatedLines(beam.PTransform):
+    """Articles -> articles without lines repeated in >= `min_docs` articles of their site."""
+
+    def __init__(self, min_docs: int = 3):
+        super().__init__()
+        self.min_docs = min_docs
+
+    def expand(self, articles):
+        if self.min_docs <= 0:
+            return articles
+        min_docs = self.min_docs
+        repeated = (
+            articles
+            | "CandidateLines" >> beam.FlatMap(candidate_keys)
+            | "CountDocs" >> beam.combiners.Count.PerElement()
+            | "Repeated" >> beam.Filter(lambda kv: kv[1] >= min_docs)
+        )
+        return articles | "StripRepeated" >> beam.Map(strip_lines, repeated=beam.pvalue.AsDict(repeated))

@@ -1,0 +1,125 @@
+"""Named entities: tag each article with a spaCy pipeline chosen by the article's language.
+
+Models are loaded by package name or path (``--ner-model de=/models/de_ner``), once per worker in
+`setup()`, and documents go through ``nlp.pipe`` in batches. Nothing is downloaded. Labels of any
+scheme (CoNLL PER/LOC/ORG/MISC, OntoNotes PERSON/GPE/...) are mapped to PER/LOC/ORG/MISC.
+"""
+import logging
+from typing import Dict, Iterable, List, Optional
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+LABELS = ("PER", "LOC", "ORG", "MISC")
+_LABEL_MAP = {
+    "PER": "PER", "PERSON": "PER", "I-PER": "PER", "B-PER": "PER",
+    "LOC": "LOC", "GPE": "LOC", "FAC": "LOC", "LOCATION": "LOC",
+    "ORG": "ORG", "ORGANIZATION": "ORG", "ORGANISATION": "ORG",
+    "MISC": "MISC", "NORP": "MISC", "EVENT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC",
+    "PRODUCT": "MISC", "LANGUAGE": "MISC",
+}
+# OntoNotes numeric and temporal types are not names: DATE, TIME, PERCENT, MONEY, QUANTITY, ORDINAL, CARDINAL.
+
+NO_MODEL_REASON = ("no bundled entity model yet: entities are empty unless --ner-model LANG=NAME_OR_PATH "
+                   "names an installed spaCy pipeline")
+
+
+class NerConfigError(ValueError):
+    """A --ner-model value that cannot be used; the message says what to do."""
+
+
+def map_label(label: str) -> Optional[str]:
+    return _LABEL_MAP.get(label.upper())
+
+
+def parse_model_specs(specs: Optional[Iterable[str]]) -> Dict[str, str]:
+    """["de=/models/de", "en=en_core_web_sm"] -> {"de": ..., "en": ...}."""
+    models = {}
+    for spec in specs or []:
+        lang, sep, name = spec.partition("=")
+        lang, name = lang.strip().lower(), name.strip()
+        if not sep or not lang or not name:
+            raise NerConfigError(f"--ner-model {spec!r}: expected LANG=NAME_OR_PATH, e.g. de=/models/de_ner")
+        models[lang] = name
+    return models
+
+
+def load_pipeline(name: str):
+    """A spaCy pipeline by package name or path, without any download; clear errors otherwise."""
+    try:
+        import spacy
+    except ImportError as exc:
+        raise NerConfigError("--ner-model needs spaCy: pip install 'wirebeam[ner]'") from exc
+    try:
+        return spacy.load(name)
+    except OSError as exc:
+        raise NerConfigError(f"spaCy pipeline {name!r} is neither an installed package nor a model folder "
+                             f"({exc}); install it or give its path") from exc
+
+
+def check_models(models: Dict[str, str]) -> None:
+    """Load each model once in the launching process, so a wrong name fails before the run starts."""
+    for name in models.values():
+        nlp = load_pipeline(name)
+        if "ner" not in nlp.pipe_names and not any(p in nlp.pipe_names for p in ("entity_ruler", "span_ruler")):
+            raise NerConfigError(f"spaCy pipeline {name!r} has no entity recogniser (pipes: {nlp.pipe_names})")
+
+
+def entities_of(doc) -> List[dict]:
+    """spaCy Doc -> entity structs with character offsets into the text the Doc was made from."""
+    out = []
+    for ent in doc.ents:
+        label = map_label(ent.label_)
+        if label and ent.text.strip():
+            out.append({"text": ent.text, "label": label, "start": ent.start_char, "end": ent.end_char})
+    return out
+
+
+class TagEntities(beam.DoFn):
+    """Batches of articles -> articles with `entities`; one spaCy pipeline per language, loaded in setup()."""
+
+    def __init__(self, models: Dict[str, str], batch_size: int = 32):
+        self.models = dict(models)
+        self.batch_size = batch_size
+        self.nlp = {}
+
+    def setup(self):
+        self.nlp = {lang: load_pipeline(name) for lang, name in self.models.items()}
+
+    def process(self, batch: List[dict]):
+        by_lang = {}
+        for article in batch:
+            by_lang.setdefault(article.get("language"), []).append(article)
+        for lang, articles in sorted(by_lang.items(), key=lambda kv: str(kv[0])):
+            nlp = self.nlp.get(lang)
+            if nlp is None:
+                Metrics.counter("entities", "no_model_for_language").inc(len(articles))
+                for article in articles:
+                    yield {**article, "entities": []}
+                continue
+            docs = nlp.pipe((a["text"] for a in articles), batch_size=self.batch_size)
+            for article, doc in zip(articles, docs):
+                ents = entities_of(doc)
+                Metrics.counter("entities", "tagged_articles").inc()
+                Metrics.counter("entities", "entities").inc(len(ents))
+                yield {**article, "entities": ents}
+
+
+class TagNamedEntities(beam.PTransform):
+    """Articles -> articles with `entities` (empty lists when no model serves their language)."""
+
+    def __init__(self, models: Dict[str, str], batch_size: int = 32):
+        super().__init__()
+        self.models = models
+        self.batch_size = batch_size
+
+    def expand(self, articles):
+        if not self.models:
+            return articles | "NoEntities" >> beam.Map(lambda a: {**a, "entities": []})
+        return (
+            articles
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
+            | "Tag" >> beam.ParDo(TagEntities(self.models, self.batch_size))
+        )

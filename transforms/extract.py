@@ -1,0 +1,171 @@
+"""Extraction: raw documents -> article dicts (title, metadata, clean text).
+
+HTML goes through trafilatura (`transforms.html`), plain-text scrapes through the furniture
+rules of `transforms.scrape`, JSON lines take their fields and extract their `html` or clean
+their `text`. Publication dates are validated here (`transforms.dates`); nothing raw is kept.
+"""
+import hashlib
+import logging
+import re
+from typing import Optional
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from wirebeam.transforms.dates import parse_published
+from wirebeam.transforms.decode import decode_bytes, looks_binary
+from wirebeam.transforms.failures import FAILURES, describe, fail
+from wirebeam.transforms.html import ExtractionError, extract_html
+from wirebeam.transforms.scrape import credited_agencies, parse_scrape
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+PROGRESS_EVERY = 1000
+
+
+def article_id(source: str) -> str:
+    """Stable id of an input document: a hash of its source (path, or path:LINE)."""
+    return hashlib.blake2b(source.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text or ""))
+
+
+def _str(value) -> Optional[str]:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value if v)
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def _authors(value) -> list:
+    if not value:
+        return []
+    if isinstance(value, str):
+        parts = re.split(r"\s*(?:;|\||\band\b|\bund\b)\s*", value)
+    elif isinstance(value, (list, tuple)):
+        parts = [v.get("name") if isinstance(v, dict) else v for v in value]
+    elif isinstance(value, dict):
+        parts = [value.get("name")]
+    else:
+        parts = [value]
+    out = []
+    for part in parts:
+        name = _str(part)
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def make_article(source: str, fmt: str, *, text: str, title=None, url=None, authors=None, site=None,
+                 published=None, agencies=()) -> dict:
+    date = parse_published(published)
+    return {
+        "id": article_id(source),
+        "source": source,
+        "input_format": fmt,
+        "url": _str(url),
+        "title": _str(title),
+        "authors": _authors(authors),
+        "site": _str(site),
+        "published": date.iso if date else None,
+        "date_precision": date.precision if date else None,
+        "published_date": date.day if date else None,
+        "language": None,
+        "language_confidence": None,
+        "text": text,
+        "word_count": word_count(text),
+        "agencies": sorted(set(agencies)),
+        "dup_group": None,
+        "is_duplicate": None,
+        "entities": [],
+    }
+
+
+def from_html(source: str, raw, url: Optional[str] = None, fmt: str = "html") -> dict:
+    page = extract_html(raw, url=url)
+    text, agencies = credited_agencies(page["text"])
+    return make_article(source, fmt, text=text, title=page.get("title"), url=page.get("url") or url,
+                        authors=page.get("authors"), site=page.get("site"), published=page.get("published"),
+                        agencies=agencies)
+
+
+def from_scrape(source: str, text: str, fmt: str = "text") -> dict:
+    scraped = parse_scrape(text)
+    return make_article(source, fmt, text=scraped.text, title=scraped.title, published=scraped.published,
+                        agencies=scraped.agencies)
+
+
+def from_record(source: str, record: dict) -> dict:
+    """A JSON-lines object: its own fields win over what is extracted from its `html`."""
+    url = _str(record.get("url") or record.get("link"))
+    published = record.get("published") or record.get("date") or record.get("published_at")
+    if isinstance(record.get("html"), str) and record["html"].strip():
+        article = from_html(source, record["html"], url=url, fmt="jsonl")
+        fields = {"url": _str(url) or article["url"], "title": _str(record.get("title")) or article["title"],
+                  "site": _str(record.get("site")) or article["site"],
+                  "authors": _authors(record.get("authors") or record.get("author")) or article["authors"]}
+        date = parse_published(published)
+        if date:
+            fields.update(published=date.iso, date_precision=date.precision, published_date=date.day)
+        return {**article, **fields}
+    body = record.get("text")
+    if not isinstance(body, str) or not body.strip():
+        raise ExtractionError("no_text")
+    text, agencies = credited_agencies(body.strip())
+    return make_article(source, "jsonl", text=text, title=record.get("title"), url=url,
+                        authors=record.get("authors") or record.get("author"), site=record.get("site"),
+                        published=published, agencies=agencies)
+
+
+class ExtractArticles(beam.DoFn):
+    """Raw documents -> article dicts; undecodable, empty or text-less documents -> failures."""
+
+    def __init__(self):
+        self.articles = Metrics.counter("extract", "articles")
+        self.seen = 0
+
+    def process(self, doc: dict):
+        source, fmt = doc["source"], doc["format"]
+        try:
+            if fmt == "jsonl":
+                article = from_record(source, doc["record"])
+            else:
+                raw = doc["raw"]
+                if looks_binary(raw):
+                    yield fail(source, "decode", "binary", "the file is not text (binary content)")
+                    return
+                if fmt == "html":
+                    article = from_html(source, raw)
+                else:
+                    text, _encoding = decode_bytes(raw)
+                    article = from_scrape(source, text)
+        except ExtractionError as exc:
+            yield fail(source, "extract", getattr(exc, "reason", None) or str(exc) or "no_main_text", describe(exc))
+            return
+        except RecursionError as exc:
+            yield fail(source, "extract", "too_deep", describe(exc))
+            return
+        except Exception as exc:  # an extractor bug must cost one document, not the run
+            log.exception("extraction failed for %s", source)
+            yield fail(source, "extract", "error", describe(exc))
+            return
+        if not article["text"].strip():
+            yield fail(source, "extract", "no_text", "no article text left after removing page furniture")
+            return
+        self.articles.inc()
+        self.seen += 1
+        if self.seen % PROGRESS_EVERY == 0:
+            log.info("extracted %d articles in this worker", self.seen)
+        yield article
+
+
+class ExtractText(beam.PTransform):
+    """Raw documents -> articles, with failures on the ``failures`` output."""
+
+    def expand(self, docs):
+        return docs | "Extract" >> beam.ParDo(ExtractArticles()).with_outputs(FAILURES, main="articles")

@@ -1,0 +1,255 @@
+"""Reading inputs: expand patterns to files, read each file within size caps, split JSON lines.
+
+Everything goes through Beam's FileSystems, so local paths, gs://, s3:// and hdfs:// all work.
+A document leaves this stage as a dict ``{"source", "format", "raw"}`` (bytes of a text or HTML
+file) or ``{"source", "format": "jsonl", "record"}`` (one parsed JSON object).
+"""
+import gzip
+import io
+import json
+import logging
+import os
+import zlib
+from typing import Iterable, List, Optional, Tuple
+
+import apache_beam as beam
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from wirebeam.transforms.failures import FAILURES, describe, fail
+
+log = logging.getLogger(__name__)
+
+FORMATS = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html", ".xhtml": "html",
+           ".jsonl": "jsonl", ".ndjson": "jsonl"}
+GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1024 * 1024
+
+
+class NoInputError(Exception):
+    """No file matched the input patterns."""
+
+
+class TooLarge(Exception):
+    pass
+
+
+def input_format(path: str) -> Optional[str]:
+    """text | html | jsonl from the file name (a trailing .gz is looked through); None for an unknown
+    extension; "sniff" when the name has no extension at all."""
+    name = path.rsplit("/", 1)[-1]
+    if name.lower().endswith(".gz"):
+        name = name[:-3]
+    stem, ext = os.path.splitext(name)
+    if not ext:
+        return "sniff"
+    return FORMATS.get(ext.lower())
+
+
+def sniff_format(head: bytes) -> str:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
+    if start.startswith(b"{"):
+        return "jsonl"
+    if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<meta", b"<article", b"<div")):
+        return "html"
+    return "text"
+
+
+def _is_hidden(path: str) -> bool:
+    return any(part.startswith(".") and part not in (".", "..") for part in path.replace("\\", "/").split("/")[-1:])
+
+
+def expand_inputs(patterns: Iterable[str]) -> List[str]:
+    """Patterns (globs, files, directories) -> sorted unique file paths. Local paths become absolute,
+    so an article's `source` (and so its id) does not depend on the working directory."""
+    found = set()
+    for pattern in patterns:
+        if "://" not in pattern:
+            pattern = os.path.abspath(os.path.expanduser(pattern))
+            if os.path.isdir(pattern):
+                for root, dirs, files in os.walk(pattern):
+                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                    found.update(os.path.join(root, f) for f in files if not f.startswith("."))
+                continue
+        else:
+            if pattern.endswith("/"):
+                pattern += "**"
+        try:
+            results = FileSystems.match([pattern])
+        except Exception as exc:  # a pattern matching nothing raises on some file systems
+            log.debug("no match for %s: %s", pattern, exc)
+            continue
+        for result in results:
+            for meta in result.metadata_list:
+                path = meta.path
+                if "://" not in path and os.path.isdir(path):
+                    for root, dirs, files in os.walk(path):
+                        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                        found.update(os.path.join(root, f) for f in files if not f.startswith("."))
+                elif not _is_hidden(path):
+                    found.add(path)
+    return sorted(found)
+
+
+def _open(path: str):
+    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+
+
+def _bounded_read(stream, limit: int) -> bytes:
+    """At most `limit` bytes; TooLarge past that, without reading further."""
+    buf = io.BytesIO()
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - buf.tell()))
+        if not chunk:
+            return buf.getvalue()
+        buf.write(chunk)
+        if buf.tell() > limit:
+            raise TooLarge(f"more than {limit} bytes")
+
+
+def read_document(path: str, limit: int) -> bytes:
+    """A file's bytes, gunzipped when it is gzip (by magic number, whatever its name); TooLarge past `limit`
+    bytes of decompressed content, so a gzip bomb costs no more memory than `limit`."""
+    with _open(path) as raw:
+        head = raw.read(2)
+        rest = _bounded_read(raw, limit)
+    data = head + rest
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+        return _bounded_read(unzipped, limit)
+
+
+def iter_lines(path: str, line_limit: int) -> Iterable[Tuple[int, bytes]]:
+    """(line number from 1, line bytes) of a JSON-lines file, streamed; a line over `line_limit`
+    bytes comes as (n, None) and is skipped without holding it in memory."""
+    with _open(path) as raw:
+        head = raw.read(2)
+        stream = io.BufferedReader(_Prefixed(head, raw))
+        if head == GZIP_MAGIC:
+            stream = gzip.GzipFile(fileobj=stream)
+        number = 0
+        while True:
+            line = stream.readline(line_limit + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > line_limit and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):  # drain the rest of the oversized line
+                    line = stream.readline(_CHUNK)
+                yield number, None
+                continue
+            yield number, line
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream that first returns `head` (bytes already read to sniff) and then the rest."""
+
+    def __init__(self, head: bytes, rest):
+        self._head, self._rest = head, rest
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._rest.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+
+class ReadDocuments(beam.DoFn):
+    """path -> raw documents (one per text/HTML file, one per JSON line), failures tagged."""
+
+    def __init__(self, max_input_bytes: int, max_line_bytes: int):
+        self.max_input_bytes = max_input_bytes
+        self.max_line_bytes = max_line_bytes
+        self.files = Metrics.counter("read", "files")
+        self.documents = Metrics.counter("read", "documents")
+
+    def process(self, path: str):
+        self.files.inc()
+        fmt = input_format(path)
+        if fmt is None:
+            yield fail(path, "read", "unsupported_format",
+                       "not a .txt, .html/.htm or .jsonl file (optionally .gz); narrow --input to article files")
+            return
+        try:
+            if fmt == "jsonl":
+                yield from self._read_jsonl(path)
+                return
+            raw = read_document(path, self.max_input_bytes)
+        except TooLarge:
+            yield fail(path, "read", "too_large",
+                       f"larger than --max-input-bytes={self.max_input_bytes} after decompression")
+            return
+        except (OSError, EOFError, zlib.error) as exc:
+            yield fail(path, "read", "unreadable", describe(exc))
+            return
+        if not raw.strip():
+            yield fail(path, "read", "empty", "the file has no content")
+            return
+        if fmt == "sniff":
+            fmt = sniff_format(raw[:4096])
+            if fmt == "jsonl":
+                yield from self._split_jsonl(path, raw)
+                return
+        self.documents.inc()
+        yield {"source": path, "format": fmt, "raw": raw}
+
+    def _read_jsonl(self, path):
+        try:
+            yield from self._jsonl_records(path, iter_lines(path, self.max_line_bytes))
+        except (OSError, EOFError, zlib.error) as exc:
+            yield fail(path, "read", "unreadable", describe(exc))
+
+    def _split_jsonl(self, path, raw):
+        yield from self._jsonl_records(path, enumerate(raw.splitlines(keepends=True), start=1))
+
+    def _jsonl_records(self, path, lines):
+        any_line = False
+        for number, line in lines:
+            source = f"{path}:{number}"
+            if line is None:
+                any_line = True
+                yield fail(source, "read", "too_large", f"JSON line longer than --max-line-bytes={self.max_line_bytes}")
+                continue
+            if not line.strip():
+                continue
+            any_line = True
+            try:
+                record = json.loads(line)
+            except (ValueError, UnicodeDecodeError) as exc:
+                yield fail(source, "read", "bad_json", describe(exc))
+                continue
+            if not isinstance(record, dict):
+                yield fail(source, "read", "not_an_object", f"a JSON {type(record).__name__}, expected an object")
+                continue
+            self.documents.inc()
+            yield {"source": source, "format": "jsonl", "record": record}
+        if not any_line:
+            yield fail(path, "read", "empty", "the file has no JSON lines")
+
+
+class ReadArticles(beam.PTransform):
+    """File paths -> raw documents; failures on the ``failures`` output."""
+
+    def __init__(self, paths: List[str], max_input_bytes: int, max_line_bytes: int):
+        super().__init__()
+        self.paths = paths
+        self.max_input_bytes = max_input_bytes
+        self.max_line_bytes = max_line_bytes
+
+    def expand(self, pbegin):
+        docs = (
+            pbegin
+            | "Paths" >> beam.Create(self.paths)
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "Read" >> beam.ParDo(ReadDocuments(self.max_input_bytes, self.max_line_bytes)).with_outputs(
+                FAILURES, main="documents")
+        )
+        return docs
