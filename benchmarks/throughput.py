@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Throughput of `wirebeam run` against a bare single-process loop, measured in one run.
+
+The bare loop is what a user would write without wirebeam: for each HTML page of the shared
+extraction eval, `trafilatura.extract(page)` then seeded `langdetect`. The pipeline runs the whole
+wirebeam flow (read, extract + metadata, furniture, language, dedup, entity stage, Parquet) on the
+same pages, once with the default local runner and once with
+`--direct_running_mode multi_processing --direct_num_workers 2`. Wall time includes start-up.
+Ratios (pipeline pages/s divided by bare-loop pages/s) are what to compare across machines.
+
+    python benchmarks/throughput.py                 # all four sets (1368 pages)
+    python benchmarks/throughput.py --sets fundus_de zyte --json result.json
+"""
+import argparse
+import gzip
+import json
+import pathlib
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PAGES = ROOT.parent / "shared" / "eval" / "extraction" / "pages"
+PROBE = ("import resource, subprocess, sys, json; rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
+         "print(json.dumps({'rc': rc, 'maxrss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
+
+
+def page_files(root, sets):
+    files = []
+    for name in sets:
+        files += sorted((root / name).glob("*.html.gz"))
+    return files
+
+
+def bare_loop(files):
+    import trafilatura
+    from langdetect.detector_factory import DetectorFactory, PROFILES_DIRECTORY
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.seed = 0
+    t0 = time.perf_counter()
+    for path in files:
+        text = trafilatura.extract(gzip.decompress(path.read_bytes()))
+        if text:
+            detector = factory.create()
+            detector.append(text)
+            try:
+                detector.detect()
+            except Exception:
+                pass
+    return time.perf_counter() - t0
+
+
+def stage_costs(files):
+    """ms/page of each stage's pure function, one process, on the same pages."""
+    from wirebeam.transforms import dedup, language
+    from wirebeam.transforms.decode import looks_binary
+    from wirebeam.transforms.extract import from_html
+    from wirebeam.transforms.html import ExtractionError
+    factory = language.load_factory()
+    costs = {"read+gunzip": 0.0, "extract (html + metadata + credits)": 0.0, "language": 0.0, "dedup signature": 0.0}
+    articles = []
+    for path in files:
+        t = time.perf_counter()
+        raw = gzip.decompress(path.read_bytes())
+        looks_binary(raw)
+        costs["read+gunzip"] += time.perf_counter() - t
+        t = time.perf_counter()
+        try:
+            article = from_html(str(path), raw)
+        except ExtractionError:
+            article = None
+        costs["extract (html + metadata + credits)"] += time.perf_counter() - t
+        if not article:
+            continue
+        t = time.perf_counter()
+        language.detect_language(article["text"], factory)
+        costs["language"] += time.perf_counter() - t
+        t = time.perf_counter()
+        dedup.signature_of(article["text"])
+        costs["dedup signature"] += time.perf_counter() - t
+        articles.append(article)
+    return {k: round(v * 1000 / len(files), 2) for k, v in costs.items()}
+
+
+def pipeline_run(page_dirs, extra):
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [sys.executable, "-m", "wirebeam", "run", *sum((["--input", str(d)] for d in page_dirs), []),
+               "--output", out, *extra]
+        t0 = time.perf_counter()
+        probe = subprocess.run([sys.executable, "-c", PROBE, *cmd], capture_output=True, text=True, check=True)
+        seconds = time.perf_counter() - t0
+        stats = json.loads(probe.stdout.strip().splitlines()[-1])
+        if stats["rc"] != 0:
+            raise SystemExit(f"wirebeam run failed: {' '.join(cmd)}")
+        report = json.loads((pathlib.Path(out) / "run.json").read_text())
+    return seconds, stats["maxrss_kib"] / 1024, report
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=pathlib.Path, default=PAGES)
+    ap.add_argument("--sets", nargs="+", default=["fundus_de", "readability", "trafilatura", "zyte"])
+    ap.add_argument("--json", type=pathlib.Path, help="write the results here")
+    args = ap.parse_args(argv)
+    files = page_files(args.pages, args.sets)
+    if not files:
+        raise SystemExit(f"no pages under {args.pages}")
+    n = len(files)
+    print(f"{n} pages from {', '.join(args.sets)}")
+
+    bare = bare_loop(files)
+    bare_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = [("bare loop: trafilatura.extract + langdetect, 1 process", bare, bare_rss, None)]
+    for label, extra in [("wirebeam run, default local runner", []),
+                         ("wirebeam run, multi_processing, 2 workers",
+                          ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2"])]:
+        seconds, rss, report = pipeline_run([args.pages / s for s in args.sets], extra)
+        rows.append((label, seconds, rss, report))
+
+    print(f"\n{'run':<58} {'s':>7} {'pages/s':>8} {'ratio':>6} {'peak RSS MiB':>13} {'articles':>8} {'failures':>8}")
+    result = {"pages": n, "runs": []}
+    for label, seconds, rss, report in rows:
+        ratio = bare / seconds
+        print(f"{label:<58} {seconds:7.1f} {n / seconds:8.1f} {ratio:6.2f} {rss:13.0f} "
+              f"{(report or {}).get('articles', '-'):>8} {((report or {}).get('failures') or {}).get('total', '-'):>8}")
+        result["runs"].append({"run": label, "seconds": round(seconds, 2), "pages_per_s": round(n / seconds, 2),
+                               "ratio_vs_bare": round(ratio, 3), "peak_rss_mib": round(rss)})
+    costs = stage_costs(files)
+    print("\nper-stage cost, ms/page (pure functions, one process):")
+    for stage, ms in costs.items():
+        print(f"  {stage:<40} {ms:7.2f}")
+    result["stage_ms_per_page"] = costs
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
