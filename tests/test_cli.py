@@ -1,0 +1,118 @@
+"""The `wirebeam` command end to end: real files in, real Parquet out, read back with pyarrow and DuckDB."""
+import json
+import re
+
+import duckdb
+import pytest
+
+from conftest import SEEDS, needs, read_articles, read_failures, run_cli
+from wirebeam.pipeline.options import WirebeamOptions
+
+
+def test_help_documents_every_option():
+    result = run_cli("run", "--help")
+    assert result.returncode == 0
+    import argparse
+    parser = argparse.ArgumentParser()
+    WirebeamOptions._add_argparse_args(parser)
+    flags = [a.option_strings[0] for a in parser._actions if a.option_strings and a.dest != "help"]
+    assert len(flags) >= 10
+    for flag in flags:
+        assert flag in result.stdout, flag
+    assert "--direct_num_workers" in result.stdout  # tells users Beam options pass through
+
+
+def test_no_matching_input_is_a_clear_error(tmp_path):
+    result = run_cli("run", "--input", str(tmp_path / "nothing-*.txt"), "--output", tmp_path / "out")
+    assert result.returncode == 2
+    assert "no input file matched" in result.stderr and "quote globs" in result.stderr
+    assert not (tmp_path / "out" / "articles").exists()
+
+
+def test_missing_output_is_a_clear_error(tmp_path):
+    result = run_cli("run", "--input", str(tmp_path))
+    assert result.returncode == 2 and "--output" in result.stderr
+
+
+@needs(SEEDS)
+def test_seeds_give_five_german_articles_in_five_groups(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("run", "--input", f"{SEEDS}/*", "--output", out)
+    assert result.returncode == 0, result.stderr
+    assert str(out) in result.stdout and "5 articles" in result.stdout
+    table = read_articles(out).to_pylist()
+    assert len(table) == 5
+    assert len({row["dup_group"] for row in table}) == 5
+    assert not any(row["is_duplicate"] for row in table)
+    assert {row["language"] for row in table} == {"de"}
+    by_name = {row["source"].rsplit("/", 1)[-1][:3]: row for row in table}
+    assert (by_name["000"]["published"], by_name["000"]["date_precision"], by_name["000"]["date"]) == \
+        ("2024-05", "month", "2024-05")
+    assert (by_name["001"]["published"], by_name["001"]["date"]) == ("2024-06", "2024-06")
+    assert by_name["000"]["published_date"] is None
+    for name, furniture in {"003": ["source-120", "Leave a Reply"],
+                            "004": ["00:00", "Audioversion", "(Foto: via REUTERS)", "Quelle: ntv.de",
+                                    "Newsletter", "Nicht mehr anzeigen", "Ich möchte gerne Nachrichten"]}.items():
+        for line in furniture:
+            assert line not in by_name[name]["text"], (name, line)
+    assert by_name["004"]["text"].count("Im September hat Kim Jong Un Wladimir Putin in Russland besucht.") == 0
+    assert "Reuters" in by_name["004"]["agencies"] and "AFP" in by_name["002"]["agencies"]
+    con = duckdb.connect()
+    rows = con.sql(f"SELECT date, count(*) FROM read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true) "
+                   f"GROUP BY date ORDER BY date").fetchall()
+    assert sum(n for _, n in rows) == 5 and ("2024-05", 1) in rows
+
+
+@needs(SEEDS)
+def test_rerun_replaces_the_output_and_leaves_no_staging(tmp_path):
+    out = tmp_path / "out"
+    assert run_cli("run", "--input", f"{SEEDS}/*", "--output", out).returncode == 0
+    first = json.loads((out / "run.json").read_text())
+    assert first["articles"] == 5
+    result = run_cli("run", "--input", f"{SEEDS}/00[01]_*", "--output", out)
+    assert result.returncode == 0, result.stderr
+    assert read_articles(out).num_rows == 2
+    assert json.loads((out / "run.json").read_text())["articles"] == 2
+    assert sorted(p.name for p in out.iterdir()) == ["articles", "failures", "run.json"]
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+
+
+def test_run_json_reports_counts_failures_and_versions(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(
+        "Ein Titel über den Hafen\n\nDer Hafen der Stadt wird im kommenden Jahr erweitert, teilte die Verwaltung am "
+        "Montag mit. Die Arbeiten sollen im Frühjahr beginnen und zwei Jahre dauern.\n", encoding="utf-8")
+    (tmp_path / "in" / "b.jsonl").write_text('{"text": "x"\n[1]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("run", "--input", tmp_path / "in", "--output", out)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "run.json").read_text())
+    assert report["inputs"]["files"] == 2 and report["articles"] == 1
+    assert report["failures"] == {"total": 2, "by_stage": {"read": {"bad_json": 1, "not_an_object": 1}}}
+    assert report["languages"] == {"de": 1}
+    assert {"wirebeam", "apache-beam", "pyarrow", "trafilatura", "langdetect"} <= set(report["versions"])
+    assert report["elapsed_seconds"] > 0 and "bundled" in report["entities"]["status"]
+    assert re.search(r"failures\s+2 \(read/bad_json 1, read/not_an_object 1\)", result.stdout)
+    failures = read_failures(out).to_pylist()
+    assert sorted((f["source"].rsplit("/", 1)[-1], f["stage"], f["reason"]) for f in failures) == [
+        ("b.jsonl:1", "read", "bad_json"), ("b.jsonl:2", "read", "not_an_object")]
+
+
+def test_ner_model_by_path_fills_entities(tmp_path):
+    spacy = pytest.importorskip("spacy")
+    nlp = spacy.blank("de")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "PER", "pattern": "Anna Berger"},
+                                              {"label": "LOC", "pattern": "Bremen"}])
+    nlp.to_disk(tmp_path / "model")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(
+        "Neue Bürgermeisterin\n\nAnna Berger ist am Sonntag zur Bürgermeisterin von Bremen gewählt worden. Sie "
+        "erhielt mehr als die Hälfte der Stimmen und will ihr Amt im Mai antreten.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("run", "--input", tmp_path / "in", "--output", out, "--ner-model", f"de={tmp_path / 'model'}")
+    assert result.returncode == 0, result.stderr
+    row = read_articles(out).to_pylist()[0]
+    assert [(e["text"], e["label"]) for e in row["entities"]] == [("Anna Berger", "PER"), ("Bremen", "LOC")]
+    assert all(row["text"][e["start"]:e["end"]] == e["text"] for e in row["entities"])
+    bad = run_cli("run", "--input", tmp_path / "in", "--output", out, "--ner-model", "de=/no/such/model")
+    assert bad.returncode == 2 and "neither an installed package nor a model folder" in bad.stderr

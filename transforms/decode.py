@@ -1,0 +1,71 @@
+"""Bytes -> text: BOM, then a declared HTML charset, then strict UTF-8, then detection, then cp1252."""
+import codecs
+import re
+from typing import Tuple
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+
+
+class NotText(ValueError):
+    pass
+
+
+def _utf16_without_bom(raw: bytes):
+    """UTF-16 text without a BOM has NULs in every other byte (for Latin scripts)."""
+    sample = raw[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd > 0.3 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.3 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def looks_binary(raw: bytes) -> bool:
+    """True for bytes that are no text in any encoding we read (images, archives, random junk)."""
+    if not raw:
+        return False
+    if any(raw.startswith(b) for b, _ in _BOMS) or _utf16_without_bom(raw):
+        return False
+    sample = raw[:8192]
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return controls > 0.02 * len(sample)
+
+
+def decode_bytes(raw: bytes, *, html: bool = False) -> Tuple[str, str]:
+    """-> (text, encoding). Never raises."""
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            return raw[len(bom):].decode(enc, "replace").replace("\x00", ""), enc
+    utf16 = _utf16_without_bom(raw)
+    if utf16:
+        return raw.decode(utf16, "replace").replace("\x00", ""), utf16
+    if html:
+        m = _META.search(raw[:16384])
+        if m:
+            declared = m.group(1).decode("ascii", "ignore").lower()
+            try:
+                return raw.decode(declared).replace("\x00", ""), declared
+            except (LookupError, UnicodeDecodeError):
+                pass
+    try:
+        return raw.decode("utf-8").replace("\x00", ""), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        from charset_normalizer import from_bytes
+        best = from_bytes(raw[:65536]).best()
+        if best is not None and best.encoding not in ("utf_8",):
+            enc = best.encoding
+            # latin-1 and cp1252 agree on letters; cp1252 also has „ “ – € where latin-1 has C1 controls
+            if enc in ("latin_1", "iso8859_1", "iso8859_15"):
+                enc = "cp1252"
+            return raw.decode(enc, "replace").replace("\x00", ""), enc
+    except Exception:
+        pass
+    return raw.decode("cp1252", "replace").replace("\x00", ""), "cp1252"
