@@ -1,4 +1,5 @@
 """HTML -> main text and metadata with trafilatura (precision-leaning, no comments)."""
+import re
 from typing import Optional
 from urllib.parse import urlparse
 
@@ -8,6 +9,13 @@ from wirebeam.transforms.dates import parse_published
 from wirebeam.transforms.decode import decode_bytes
 
 MIN_WORDS = 20
+# A paragraph about cookies and consent is a banner, not an article, in any of these languages.
+_CONSENT = re.compile(r"\b(cookies?|consent|einwilligung|datenschutz\w*|privacy|privatsph\u00e4re|"
+                      r"tracking|zustimm\w*|personalisier\w*)\b", re.I)
+
+
+def _is_consent(paragraph: str) -> bool:
+    return len(_CONSENT.findall(paragraph)) >= 2
 
 
 class ExtractionError(Exception):
@@ -31,7 +39,9 @@ def extract_html(raw, url: Optional[str] = None) -> dict:
     text = (get("text") or "").strip()
     if len(text.split()) < MIN_WORDS:
         raise ExtractionError("no_main_text", f"{len(text.split())} words of main text")
-    paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
+    paragraphs = [line.strip() for line in text.split("\n") if line.strip() and not _is_consent(line)]
+    if sum(len(p.split()) for p in paragraphs) < MIN_WORDS:
+        raise ExtractionError("no_main_text", "only navigation, consent or too little text")
     title = get("title")
     if paragraphs and title and paragraphs[0] == title.strip():
         paragraphs = paragraphs[1:]
