@@ -414,6 +414,25 @@ def line_key(line: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", line).casefold().split())
 
 
+def furniture_rule(line: str, lang: Optional[str]) -> Optional[str]:
+    """The name of the page-furniture rule a single line matches ("timestamp", "widget",
+    "prompt", "photo_credit", ...), or None; `lang` is an ISO hint or None."""
+    s = " ".join(line.split())
+    return _furniture_rule(s, _code(lang)) if s else None
+
+
+def is_prose(line: str, lang: Optional[str]) -> bool:
+    """True for a sentence or paragraph of article prose (punctuated and dense in stopwords)."""
+    s = " ".join(line.split())
+    return bool(s) and _is_prose(s, _code(lang))
+
+
+def is_credit_line(line: str) -> bool:
+    """True for a line that is nothing but an agency credit ("(dpa)", "Quelle: AFP", ...)."""
+    s = " ".join(line.split())
+    return bool(s) and _credit_line(s) is not None
+
+
 def may_be_boilerplate(line: str, lang: Optional[str]) -> bool:
     """True for a line that is not clearly article prose (short, unpunctuated, few stopwords, or
     matching a furniture rule); False for an empty line and for a full prose sentence, so lines
