@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _versions() -> dict:
     out = {"wirebeam": __version__, "python": platform.python_version()}
-    for dist in ("apache-beam", "pyarrow", "trafilatura", "langdetect", "datasketch", "spacy"):
+    for dist in ("apache-beam", "pyarrow", "trafilatura", "langdetect", "spacy"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
