@@ -123,17 +123,11 @@ def resample(rows: dict, truth: dict, runs: int) -> list:
     for run in range(runs):
         seeds = np.array([int.from_bytes(hashlib.blake2b(f"resample-{run}-{i}".encode(), digest_size=8).digest(),
                                          "little") for i in range(dedup.NUM_PERM)], dtype=np.uint64)
-        sigs = {}
-        with np.errstate(over="ignore"):
-            for n in names:
-                h = shingles[n]
-                sigs[n] = dedup._fmix64(h[:, None] ^ seeds[None, :]).min(axis=0) if h.size else np.zeros(
-                    dedup.NUM_PERM, dtype=np.uint64)
+        sigs = {n: dedup.minhash(shingles[n], seeds) for n in names}
         buckets = {}
         for n in names:
-            for b in range(dedup.BANDS):
-                buckets.setdefault((b, sigs[n][b * dedup.ROWS:(b + 1) * dedup.ROWS].tobytes()), set()).add(n)
-            buckets.setdefault(("x", exact[n]), set()).add(n)
+            for key in dedup.band_keys(sigs[n]) + ["x:" + exact[n]]:
+                buckets.setdefault(key, set()).add(n)
         edges = set()
         for members in buckets.values():
             for a, b in itertools.combinations(sorted(members), 2):

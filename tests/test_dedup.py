@@ -2,7 +2,6 @@
 on real corpus text, MarkDuplicates in a Beam pipeline in two input orders, the CLI end to end
 against truth.json / canonical.json, and the five shared seeds (five different texts on one event)."""
 import functools
-import gzip
 import itertools
 import json
 import os
@@ -65,14 +64,13 @@ def corpus_article(name: str) -> dict:
     """The article wirebeam's extraction makes of one corpus entry (no Beam, no cross-document step)."""
     from wirebeam.transforms.decode import decode_bytes
     from wirebeam.transforms.extract import from_html, from_record, from_scrape
+    from wirebeam.transforms.read import read_document
     file_name, _, line = name.partition(":")
     path = CORPUS / file_name
     if line:
         record = json.loads(path.read_text(encoding="utf-8").splitlines()[int(line) - 1])
         return from_record(name, record)
-    raw = path.read_bytes()
-    if file_name.endswith(".gz"):
-        raw = gzip.decompress(raw)
+    raw = read_document(str(path), 16 << 20)
     if file_name.endswith(".html"):
         return from_html(name, raw)
     return from_scrape(name, decode_bytes(raw)[0])

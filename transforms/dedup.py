@@ -64,14 +64,19 @@ def _fmix64(k: np.ndarray) -> np.ndarray:
     return k ^ (k >> np.uint64(33))
 
 
+def minhash(hashes: np.ndarray, seeds: np.ndarray = _SEEDS) -> Tuple[int, ...]:
+    """MinHash values of a set of shingle hashes, one per seed (all zero for an empty set)."""
+    if hashes.size == 0:
+        return tuple([0] * len(seeds))
+    with np.errstate(over="ignore"):
+        values = _fmix64(hashes[:, None] ^ seeds[None, :])
+    return tuple(int(v) for v in values.min(axis=0))
+
+
 def signature_of(text: str) -> Tuple[Tuple[int, ...], int]:
     """-> (MinHash signature, number of distinct shingles); the same on every machine and process."""
     hashes = shingle_hashes(text)
-    if hashes.size == 0:
-        return tuple([0] * NUM_PERM), 0
-    with np.errstate(over="ignore"):
-        values = _fmix64(hashes[:, None] ^ _SEEDS[None, :])
-    return tuple(int(v) for v in values.min(axis=0)), int(hashes.size)
+    return minhash(hashes), int(hashes.size)
 
 
 def band_keys(signature) -> List[str]:
