@@ -4,7 +4,10 @@ import gzip
 import pytest
 
 from conftest import BAD, EVAL, SAMPLES, needs
-from wirebeam.transforms.html import ExtractionError, clean_main_text, extract_html
+from trafilatura.utils import load_html
+
+from wirebeam.transforms.decode import decode_bytes
+from wirebeam.transforms.html import ExtractionError, clean_main_text, extract_html, find_lead, with_lead
 
 BODY = [
     "Der Sturm hat in der Nacht zu Freitag im Norden schwere Schäden angerichtet, wie die Feuerwehr mitteilte.",
@@ -45,9 +48,62 @@ def test_list_of_sentences_inside_the_article_stays():
 
 def test_consent_banner_goes_but_long_text_about_privacy_stays():
     banner = "Wir verwenden Cookies und Tracking, um Inhalte zu personalisieren. Ihre Einwilligung können Sie widerrufen."
+    embed = "Please accept YouTube cookies to play this video. By accepting you agree to the transfer of your data."
     essay = " ".join(["Privacy advocates argue that consent forms rarely inform anyone."] + [BODY[0]] * 30)
-    assert clean_main_text("\n".join([banner, *BODY]), None) == BODY
+    assert clean_main_text("\n".join(["Verwendung von Cookies", banner, *BODY, embed]), None) == BODY
     assert clean_main_text(essay, None) == [" ".join(essay.split())]
+
+
+def test_paragraphs_of_an_article_about_tracking_stay():
+    # mid-length paragraphs that name cookies, consent and clicking, as a privacy column does
+    paragraphs = [
+        "Even if we accept that clicking through terms nobody reads is consent, the tracking goes on "
+        "long after the click, through cookies that follow readers from one site to the next and build "
+        "a profile they never see.",
+        "Some advertisers let readers opt out of targeted advertising, but the opt-out itself is stored in a "
+        "cookie, so clearing the browser brings the tracking back the next morning.",
+    ]
+    assert clean_main_text("\n".join([BODY[0], *paragraphs, BODY[1]]), None) == [BODY[0], *paragraphs, BODY[1]]
+
+
+def test_numbered_gallery_captions_go():
+    gallery = [f"- {i}/12 Bild {i}: Aufräumarbeiten in der Altstadt nach dem Sturm am Freitag" for i in range(1, 6)]
+    assert clean_main_text("\n".join([BODY[0], *gallery, BODY[1]]), None) == BODY
+    two = gallery[:2]  # two lines like that are not a gallery yet
+    assert clean_main_text("\n".join([BODY[0], *two, BODY[1]]), None) == [BODY[0], *two, BODY[1]]
+
+
+LEAD = ("Nach dem Sturm rollen die ersten Züge zwischen Hamburg und Bremen wieder. "
+        "Bis zum Abend soll der Fahrplan wieder gelten, sagt die Bahn.")
+PAGE = f"""<html><head><title>Züge rollen wieder | Hansekurier</title>
+<meta name="description" content="{LEAD}"></head>
+<body><header><h1>Züge rollen wieder</h1><div class="teaser"><strong>Hamburg.</strong> {LEAD}</div></header>
+<article><p>{BODY[0]}</p><p>{BODY[1]}</p></article></body></html>"""
+
+
+def test_find_lead_returns_the_visible_element_that_shows_the_description():
+    assert find_lead(load_html(PAGE)) == f"Hamburg. {LEAD}"
+    # a description that no element shows (or that is only in the head) is no lead
+    assert find_lead(load_html(PAGE.replace(f"<strong>Hamburg.</strong> {LEAD}", "Bilder"))) is None
+    assert find_lead(load_html("<html><body><p>no description here</p></body></html>")) is None
+
+
+def test_with_lead_puts_a_missing_prose_lead_first_and_nothing_else():
+    assert with_lead(BODY, LEAD, "de") == [LEAD, *BODY]
+    assert with_lead([LEAD, *BODY], LEAD, "de") == [LEAD, *BODY]           # already there
+    dek = "Die Bahn meldet nach dem Sturm den Normalbetrieb auf der Strecke zwischen Hamburg und Bremen."
+    assert with_lead(BODY, dek, "de") == BODY                               # one sentence: a dek
+    blurb = " ".join([LEAD] * 4)
+    assert with_lead(BODY, blurb, "de") == BODY                             # too long for a lead
+    assert with_lead(BODY, None, "de") == BODY
+
+
+def test_utf8_page_that_declares_latin1_decodes_as_utf8():
+    page = '<html><head><meta charset="iso-8859-1"></head><body><p>Grüße aus Köln</p></body></html>'
+    assert decode_bytes(page.encode("utf-8"), html=True) == (page, "utf-8")
+    # and a page that really is latin-1 still follows its declaration
+    text, encoding = decode_bytes(page.encode("latin-1"), html=True)
+    assert text == page and encoding == "iso-8859-1"
 
 
 def test_nav_only_page_is_an_extraction_failure():

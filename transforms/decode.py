@@ -1,4 +1,9 @@
-"""Bytes -> text: BOM, then a declared HTML charset, then strict UTF-8, then detection, then cp1252."""
+"""Bytes -> text: BOM, then strict UTF-8, then a declared HTML charset, then detection, then cp1252.
+
+Strict UTF-8 goes before the declared charset: pages that are UTF-8 but declare iso-8859-1 are
+common (a template's old meta tag), while text in a single-byte encoding almost never happens
+to form valid UTF-8 sequences, so a successful strict decode is the stronger evidence.
+"""
 import codecs
 import re
 from typing import Tuple
@@ -45,6 +50,10 @@ def decode_bytes(raw: bytes, *, html: bool = False) -> Tuple[str, str]:
     utf16 = _utf16_without_bom(raw)
     if utf16:
         return raw.decode(utf16, "replace").replace("\x00", ""), utf16
+    try:
+        return raw.decode("utf-8").replace("\x00", ""), "utf-8"
+    except UnicodeDecodeError:
+        pass
     if html:
         m = _META.search(raw[:16384])
         if m:
@@ -53,10 +62,6 @@ def decode_bytes(raw: bytes, *, html: bool = False) -> Tuple[str, str]:
                 return raw.decode(declared).replace("\x00", ""), declared
             except (LookupError, UnicodeDecodeError):
                 pass
-    try:
-        return raw.decode("utf-8").replace("\x00", ""), "utf-8"
-    except UnicodeDecodeError:
-        pass
     try:
         from charset_normalizer import from_bytes
         best = from_bytes(raw[:65536]).best()

@@ -11,8 +11,14 @@ The cleanup works on the lines trafilatura returns, using what the page's metada
   timestamps only in the head, where datelines and "Stand: ..." lines stand; table rows and
   breadcrumb-shaped lines are left alone, as code and tables look like them;
 * a tail of list items that are not prose or are shaped "Kicker: headline" (teasers of related
-  articles) goes;
-* paragraphs that are consent banners go.
+  articles) goes, and so do the numbered captions of a picture gallery ("3/50 ...");
+* short paragraphs that are consent banners (cookie or consent words *and* a request to click,
+  accept or change settings) go; an article that discusses privacy keeps its paragraphs.
+Before trafilatura runs, the lead paragraph is looked up: news pages repeat their teaser
+(German "Vorspann") in the meta description, and trafilatura often skips the element that
+shows it. When the visible element whose text matches the description is prose of two or more
+sentences and the main text lacks it, it becomes the first paragraph. One-sentence deks are left
+out like the headline they stand under.
 The published date comes from the page's markup only (htmldate without its extensive search):
 a page without a dated meta tag or time element lands in `date=unknown` instead of under a
 date guessed from a copyright line, and the search costs 5 ms less per page.
@@ -24,10 +30,11 @@ from urllib.parse import urlparse
 
 import trafilatura
 from trafilatura.settings import set_date_params
+from trafilatura.utils import load_html
 
 from wirebeam.transforms.dates import parse_published
 from wirebeam.transforms.decode import decode_bytes
-from wirebeam.transforms.scrape import furniture_rule, guess_language, is_credit_line, is_prose
+from wirebeam.transforms.scrape import furniture_rule, guess_language, is_credit_line, is_prose, split_sentences
 
 MIN_WORDS = 20
 MIN_CJK_CHARS = 60        # Chinese or Japanese text of ~20 words has no spaces to count them by
@@ -37,9 +44,23 @@ _HEAD_LINES = 4           # where a repeated headline or a dateline may stand
 # "timestamp" are left out on purpose: table rows ("| a | b |") and log or code lines match them.
 _LINE_RULES = frozenset({"prompt", "widget", "photo_credit", "photo_caption", "stray_id", "social",
                          "reading_time"})
-# A paragraph about cookies and consent is a banner, not an article, in any of these languages.
-_CONSENT = re.compile(r"\b(cookies?|consent|einwilligung|datenschutz\w*|privacy|privatsph\u00e4re|"
-                      r"tracking|zustimm\w*|personalisier\w*)\b", re.I)
+# A consent banner names cookies or consent and asks the reader to act on it.
+_CONSENT_TOPIC = re.compile(r"\b(?:cookies?|consent|einwilligung\w*|tracking)\b", re.I)
+_CONSENT_WORDS = re.compile(
+    r"\b(?:cookies?|consent|einwilligung\w*|tracking|datenschutz\w*|privacy|personalisier\w*|datennutzung\w*|"
+    r"buttons?|schaltfl\u00e4che\w*|klick\w*|click\w*|accept\w*|akzeptier\w*|zulassen|allow|agree|"
+    r"einverstanden|zustimm\w*|stimmst|settings|einstellungen|manage|verwalten|opt[- ]?out|widerruf\w*|"
+    r"continu\w* (?:to )?(?:use|usage|brows\w*)|by using|weitere\w* nutzung)\b", re.I)
+_CONSENT_MAX_WORDS = 80
+_SHORT_LINE = 12         # words; a line this short is a heading or a button, not a paragraph
+_LEAD_MAX_WORDS = 70      # a longer "description" is a site blurb, not the article's lead
+_LEAD_MIN_SENTENCES = 2   # a one-sentence dek is a subheadline (most English sites' gold leaves it out)
+_DESCRIPTION = ('//head/meta[@name="description" or @property="og:description" or @name="og:description" '
+                'or @name="twitter:description"]/@content')
+_BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "h5", "h6", "li", "header", "section", "blockquote",
+                     "td", "summary", "article"})
+_SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "meta"})
+_GALLERY = re.compile(r"^(?:- )?(\d{1,3})\s*/\s*(\d{1,3})\s+\S")  # "- 3/50 Caption of picture three"
 _TOKENS = re.compile(r"\w+", re.UNICODE)
 _TEASER = re.compile(r"^[^:!?]{2,60}:\s*\S.{0,200}$")  # "Kicker: headline of another article"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -51,10 +72,79 @@ class ExtractionError(Exception):
         self.reason = reason
 
 
-def _is_consent(paragraph: str) -> bool:
-    """A short paragraph dense in consent words (a long text that mentions privacy twice is not)."""
-    words = len(paragraph.split())
-    return words <= 150 and len(_CONSENT.findall(paragraph)) >= max(2, words / 40)
+def _consent_banners(lines: List[str]) -> set:
+    """Indexes of consent banners: short paragraphs about cookies or consent, dense in banner
+    words ("accept", "settings", "Button"), that stand apart (a paragraph of an article about
+    privacy is longer, or has a neighbouring paragraph on the same topic), with the short lines
+    of the banner around them ("Verwendung von Cookies", "Alle zulassen")."""
+    sizes = [len(line.split()) for line in lines]
+    topical = [bool(_CONSENT_TOPIC.search(line)) for line in lines]
+    on_topic = [t and n > _SHORT_LINE for t, n in zip(topical, sizes)]
+    cores = [i for i, line in enumerate(lines)
+             if topical[i] and sizes[i] <= _CONSENT_MAX_WORDS
+             and len(_CONSENT_WORDS.findall(line)) >= max(3, sizes[i] / 15)
+             and not (i > 0 and on_topic[i - 1]) and not (i + 1 < len(lines) and on_topic[i + 1])]
+    banners = set(cores)
+    for i in cores:
+        for j in range(max(0, i - 2), min(len(lines), i + 3)):
+            if sizes[j] <= 6 and _CONSENT_WORDS.search(lines[j]):
+                banners.add(j)
+    return banners
+
+
+def _tokens(text: str) -> List[str]:
+    return _TOKENS.findall((text or "").casefold())
+
+
+def _covered(part: str, text_tokens: List[str], n: int = 3) -> float:
+    """Share of `part`'s word n-grams that occur in the text (1.0 for a part too short to tell)."""
+    tokens = _tokens(part)
+    grams = {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+    if not grams:
+        return 1.0
+    have = {tuple(text_tokens[i:i + n]) for i in range(len(text_tokens) - n + 1)}
+    return len(grams & have) / len(grams)
+
+
+def find_lead(tree) -> Optional[str]:
+    """The visible text of the page element that shows the meta description: the article's lead.
+
+    Looks for the description's first five words in the body's text nodes and climbs to the
+    enclosing block element; that block must cover the description and not be much longer.
+    """
+    body = tree.find(".//body") if tree is not None else None
+    if body is None:
+        return None
+    for description in dict.fromkeys(" ".join(d.split()) for d in tree.xpath(_DESCRIPTION)):
+        words = _tokens(description)
+        if len(words) < 8:
+            continue
+        key, first = " ".join(words[:5]), words[0]
+        for element in body.iter():
+            if not isinstance(element.tag, str) or element.tag in _SKIP:
+                continue
+            for text, owner in ((element.text, element), (element.tail, element.getparent())):
+                if not text or first not in text.casefold() or key not in " ".join(_tokens(text)):
+                    continue
+                while owner is not None and owner.tag not in _BLOCKS:
+                    owner = owner.getparent()
+                if owner is None:
+                    return None
+                lead = " ".join(owner.text_content().split())
+                if len(_tokens(lead)) > 2 * len(words) + 10 or _covered(description, _tokens(lead)) < 0.8:
+                    return None
+                return lead
+    return None
+
+
+def with_lead(paragraphs: List[str], lead: Optional[str], lang: Optional[str]) -> List[str]:
+    """Put the lead first when it is prose of two or more sentences the text does not have yet."""
+    if (not lead or len(lead.split()) > _LEAD_MAX_WORDS or len(split_sentences(lead)) < _LEAD_MIN_SENTENCES
+            or not is_prose(lead, lang)):
+        return paragraphs
+    if _covered(lead, _tokens(" ".join(paragraphs))) >= 0.5:
+        return paragraphs
+    return [lead, *paragraphs]
 
 
 def _enough_text(paragraphs: List[str]) -> bool:
@@ -81,8 +171,9 @@ def clean_main_text(text: str, title: Optional[str] = None) -> List[str]:
     lines = [line for line in lines if line]
     lang = guess_language(" ".join(lines[:20]))
     kept: List[str] = []
+    banners = _consent_banners(lines)
     for i, line in enumerate(lines):
-        if _is_consent(line):
+        if i in banners:
             continue
         if i < _HEAD_LINES and len(line.split()) <= 30 and _similar(line, title):
             continue
@@ -91,7 +182,15 @@ def clean_main_text(text: str, title: Optional[str] = None) -> List[str]:
             if rule in _LINE_RULES or (rule == "timestamp" and len(kept) < _HEAD_LINES - 1):
                 continue
         kept.append(line)
-    return _without_teaser_tail(kept, lang)
+    return _without_teaser_tail(_without_gallery(kept), lang)
+
+
+def _without_gallery(lines: List[str]) -> List[str]:
+    """Drop the numbered captions of a picture gallery: three or more lines "k/N ..." with one N."""
+    totals = [m.group(2) if (m := _GALLERY.match(line)) else None for line in lines]
+    counts = {t: totals.count(t) for t in set(totals) if t}
+    galleries = {t for t, c in counts.items() if c >= 3}
+    return [line for line, t in zip(lines, totals) if t not in galleries] if galleries else lines
 
 
 def _without_teaser_tail(lines: List[str], lang: Optional[str]) -> List[str]:
@@ -112,10 +211,16 @@ def _without_teaser_tail(lines: List[str], lang: Optional[str]) -> List[str]:
 def extract_html(raw, url: Optional[str] = None) -> dict:
     html = decode_bytes(raw, html=True)[0] if isinstance(raw, bytes) else raw
     try:
-        doc = trafilatura.bare_extraction(html, url=url, fast=True, include_comments=False, with_metadata=True,
+        tree = load_html(html)
+        if tree is None:
+            raise ExtractionError("no_main_text", "not an HTML document")
+        lead = find_lead(tree)  # before trafilatura prunes the tree
+        doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=True,
                                           date_extraction_params=set_date_params(extensive=False))
     except RecursionError as exc:
         raise ExtractionError("too_deep", str(exc)) from exc
+    except ExtractionError:
+        raise
     except Exception as exc:
         raise ExtractionError("parse_error", f"{type(exc).__name__}: {exc}") from exc
     if doc is None:
@@ -126,6 +231,7 @@ def extract_html(raw, url: Optional[str] = None) -> dict:
         raise ExtractionError("no_main_text", f"{len(text.split())} words of main text")
     title = get("title")
     paragraphs = clean_main_text(text, title)
+    paragraphs = with_lead(paragraphs, lead, guess_language(" ".join(paragraphs[:20])))
     if not _enough_text(paragraphs):
         raise ExtractionError("no_main_text", "only navigation, consent or too little text")
     date = get("date")
