@@ -20,7 +20,7 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
                    ner_models: Dict[str, str]) -> None:
     """Add the whole flow to `p`; output lands in `staging` (articles/ and failures/)."""
     read = p | "ReadArticles" >> ReadArticles(paths, options.max_input_bytes, options.max_line_bytes)
-    extracted = read.documents | "ExtractText" >> ExtractText()
+    extracted = read.documents | "ExtractText" >> ExtractText(options.extract_timeout, options.extract_memory_mib)
     dedup_args = {} if options.dedup_threshold is None else {"threshold": options.dedup_threshold}
     articles = (
         extracted.articles

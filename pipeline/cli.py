@@ -136,6 +136,9 @@ def run(argv) -> int:
     for name in ("max_input_bytes", "max_line_bytes", "shards_per_date"):
         if getattr(opts, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
+    for name in ("extract_timeout", "extract_memory_mib"):
+        if getattr(opts, name) < 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be 0 (no limit) or a positive number")
     paths = expand_inputs(opts.input)
     if not paths:
         raise UsageError(f"no input file matched {', '.join(map(repr, opts.input))}: check the path, "

@@ -32,6 +32,13 @@ class WirebeamOptions(PipelineOptions):
                   "failure records with reason too_large.")
         _add(group, "max-line-bytes", type=int, default=4 * MiB, metavar="N",
              help="Largest JSON line read, in bytes after decompression (default 4 MiB).")
+        _add(group, "extract-timeout", type=float, default=120.0, metavar="SECONDS",
+             help="Time limit for extracting one document (default 120). Each document is then extracted in a "
+                  "child process that is killed when it runs over; the document ends as a failure record with "
+                  "reason timeout. 0 extracts in the worker itself, without limits.")
+        _add(group, "extract-memory-mib", type=int, default=2048, metavar="MIB",
+             help="Address-space limit of that child process, in MiB (default 2048); a document that needs more "
+                  "ends as a failure record with reason too_much_memory. 0 means no limit.")
         _add(group, "min-language-chars", type=int, default=40, metavar="N",
              help="Texts with fewer letters than this get language 'und' (undetermined; default 40).")
         _add(group, "boilerplate-min-docs", type=int, default=3, metavar="N",

@@ -14,8 +14,9 @@ from apache_beam.metrics import Metrics
 
 from wirebeam.transforms.dates import parse_published
 from wirebeam.transforms.decode import decode_bytes, looks_binary
-from wirebeam.transforms.failures import FAILURES, describe, fail
+from wirebeam.transforms.failures import FAILURES, describe, fail, failure_record
 from wirebeam.transforms.html import ExtractionError, extract_html
+from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction
 from wirebeam.transforms.scrape import credited_agencies, parse_scrape
 
 log = logging.getLogger(__name__)
@@ -122,50 +123,95 @@ def from_record(source: str, record: dict) -> dict:
                         published=published, agencies=agencies)
 
 
-class ExtractArticles(beam.DoFn):
-    """Raw documents -> article dicts; undecodable, empty or text-less documents -> failures."""
+def extract_document(doc: dict) -> tuple:
+    """One raw document -> ("article", article dict) or ("failure", failure record). Pure: it runs
+    in the worker or, under a time and memory limit, in a child process (`transforms.isolation`)."""
+    source, fmt = doc["source"], doc["format"]
+    try:
+        if fmt == "jsonl":
+            article = from_record(source, doc["record"])
+        else:
+            raw = doc["raw"]
+            if looks_binary(raw):
+                return "failure", failure_record(source, "decode", "binary", "the file is not text (binary content)")
+            if fmt == "html":
+                article = from_html(source, raw)
+            else:
+                text, _encoding = decode_bytes(raw)
+                article = from_scrape(source, text)
+    except ExtractionError as exc:
+        return "failure", failure_record(source, "extract", exc.reason or "no_main_text", describe(exc))
+    except RecursionError as exc:
+        return "failure", failure_record(source, "extract", "too_deep", describe(exc))
+    except MemoryError:
+        raise  # the isolated child reports it as such
+    except Exception as exc:  # an extractor bug must cost one document, not the run
+        log.exception("extraction failed for %s", source)
+        return "failure", failure_record(source, "extract", "error", describe(exc))
+    if not article["text"].strip():
+        return "failure", failure_record(source, "extract", "no_text",
+                                         "no article text left after removing page furniture")
+    return "article", article
 
-    def __init__(self):
+
+class ExtractArticles(beam.DoFn):
+    """Raw documents -> article dicts; undecodable, empty or text-less documents -> failures.
+
+    With a time limit each document is extracted in a child process that is killed when it
+    runs over (reason ``timeout``) or runs out of its memory limit (``too_much_memory``).
+    """
+
+    def __init__(self, timeout: float = 0, memory_mib: int = 0):
+        self.timeout, self.memory_mib = timeout, memory_mib
         self.articles = Metrics.counter("extract", "articles")
+        self._isolated = None
         self.seen = 0
 
-    def process(self, doc: dict):
-        source, fmt = doc["source"], doc["format"]
+    def setup(self):
+        if self.timeout:
+            memory = self.memory_mib * 1024 * 1024 if self.memory_mib else None
+            self._isolated = IsolatedFunction(extract_document, self.timeout, memory)
+
+    def teardown(self):
+        if self._isolated is not None:
+            self._isolated.close()
+
+    def _extract(self, doc: dict):
+        if self._isolated is None:
+            return extract_document(doc)
+        source = doc["source"]
         try:
-            if fmt == "jsonl":
-                article = from_record(source, doc["record"])
-            else:
-                raw = doc["raw"]
-                if looks_binary(raw):
-                    yield fail(source, "decode", "binary", "the file is not text (binary content)")
-                    return
-                if fmt == "html":
-                    article = from_html(source, raw)
-                else:
-                    text, _encoding = decode_bytes(raw)
-                    article = from_scrape(source, text)
-        except ExtractionError as exc:
-            yield fail(source, "extract", getattr(exc, "reason", None) or str(exc) or "no_main_text", describe(exc))
-            return
-        except RecursionError as exc:
-            yield fail(source, "extract", "too_deep", describe(exc))
-            return
-        except Exception as exc:  # an extractor bug must cost one document, not the run
-            log.exception("extraction failed for %s", source)
-            yield fail(source, "extract", "error", describe(exc))
-            return
-        if not article["text"].strip():
-            yield fail(source, "extract", "no_text", "no article text left after removing page furniture")
+            return self._isolated.call(doc)
+        except CallTimeout:
+            return "failure", failure_record(
+                source, "extract", "timeout",
+                f"extraction took longer than {self.timeout:g} s (raise --extract-timeout to allow more)")
+        except MemoryError:
+            return "failure", failure_record(
+                source, "extract", "too_much_memory",
+                f"extraction needed more than {self.memory_mib} MiB (raise --extract-memory-mib to allow more)")
+        except (ChildDied, RuntimeError) as exc:
+            return "failure", failure_record(source, "extract", "error", describe(exc))
+
+    def process(self, doc: dict):
+        kind, value = self._extract(doc)
+        if kind == "failure":
+            yield fail(value["source"], value["stage"], value["reason"], value["detail"])
             return
         self.articles.inc()
         self.seen += 1
         if self.seen % PROGRESS_EVERY == 0:
             log.info("extracted %d articles in this worker", self.seen)
-        yield article
+        yield value
 
 
 class ExtractText(beam.PTransform):
     """Raw documents -> articles, with failures on the ``failures`` output."""
 
+    def __init__(self, timeout: float = 0, memory_mib: int = 0):
+        super().__init__()
+        self.timeout, self.memory_mib = timeout, memory_mib
+
     def expand(self, docs):
-        return docs | "Extract" >> beam.ParDo(ExtractArticles()).with_outputs(FAILURES, main="articles")
+        return docs | "Extract" >> beam.ParDo(ExtractArticles(self.timeout, self.memory_mib)).with_outputs(
+            FAILURES, main="articles")

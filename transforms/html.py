@@ -213,7 +213,7 @@ def extract_html(raw, url: Optional[str] = None) -> dict:
     try:
         tree = load_html(html)
         if tree is None:
-            raise ExtractionError("no_main_text", "not an HTML document")
+            raise ExtractionError("no_main_text", "the page could not be parsed as HTML")
         lead = find_lead(tree)  # before trafilatura prunes the tree
         doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=True,
                                           date_extraction_params=set_date_params(extensive=False))

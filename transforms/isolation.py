@@ -1,0 +1,100 @@
+"""Run a pure function in a child process with a time and a memory limit.
+
+Extraction of a hostile or absurd page (megabytes of markup, pathological nesting) can take
+minutes or gigabytes inside lxml and trafilatura, where no Python-level timeout reaches. A
+DoFn that hands each document to an `IsolatedFunction` turns that into a failure record for the
+one document: the child is killed when a call exceeds its deadline, its address space is capped
+so a runaway allocation fails inside the child, and a child that dies is replaced before the
+next call. The child is started with "spawn" (never forked from a process that runs gRPC
+threads) and lives as long as the DoFn instance, so the cost per document is one round trip
+through a pipe.
+
+Beam's own `with_exception_handling(use_subprocess=True, timeout=...)` does the killing too, but
+its metrics counters would be counted in the child and lost; here the DoFn stays in the worker
+and only the pure function crosses over.
+"""
+import multiprocessing
+import resource
+from typing import Any, Callable, Optional
+
+_CONTEXT = multiprocessing.get_context("spawn")
+
+
+class CallTimeout(Exception):
+    """The call did not return within the time limit; the child was killed."""
+
+
+class ChildDied(Exception):
+    """The child process ended during the call (killed by the OS, or crashed in native code)."""
+
+
+def _serve(conn, fn: Callable, memory_bytes: Optional[int]) -> None:
+    """The child's loop: call `fn` on each argument tuple received, send back the outcome."""
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    while True:
+        try:
+            args = conn.recv()
+        except EOFError:
+            return
+        try:
+            outcome = ("ok", fn(*args))
+        except MemoryError:
+            outcome = ("memory", "the call needed more memory than the limit allows")
+        except BaseException as exc:  # reported to the parent, which decides
+            outcome = ("error", f"{type(exc).__name__}: {exc}")
+        conn.send(outcome)
+
+
+class IsolatedFunction:
+    """`call(*args)` runs `fn(*args)` in a long-lived child process.
+
+    Raises CallTimeout after `timeout` seconds, MemoryError when the child ran out of its
+    `memory_bytes` address space, ChildDied when it crashed, RuntimeError with the child's
+    exception text for any other exception. `fn` must be a module-level function and its
+    arguments and result picklable.
+    """
+
+    def __init__(self, fn: Callable, timeout: float, memory_bytes: Optional[int] = None):
+        self._fn, self._timeout, self._memory = fn, timeout, memory_bytes
+        self._process = None
+        self._conn = None
+
+    def _start(self) -> None:
+        parent, child = _CONTEXT.Pipe()
+        self._process = _CONTEXT.Process(target=_serve, args=(child, self._fn, self._memory), daemon=True,
+                                         name="wirebeam-isolated")
+        self._process.start()
+        child.close()
+        self._conn = parent
+
+    def call(self, *args) -> Any:
+        if self._process is None or not self._process.is_alive():
+            self.close()
+            self._start()
+        try:
+            self._conn.send(args)
+            if not self._conn.poll(self._timeout):
+                self.close()
+                raise CallTimeout(f"no result after {self._timeout:g} s")
+            kind, value = self._conn.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
+            code = self._process.exitcode if self._process is not None else None
+            self.close()
+            raise ChildDied(f"the extraction process ended (exit code {code})") from exc
+        if kind == "ok":
+            return value
+        if kind == "memory":
+            raise MemoryError(value)
+        raise RuntimeError(value)
+
+    def close(self) -> None:
+        """Stop the child (killed if busy); the next call starts a new one."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            if process.is_alive():
+                process.kill()
+            process.join(timeout=5)
