@@ -66,6 +66,17 @@ def test_paragraphs_of_an_article_about_tracking_stay():
     assert clean_main_text("\n".join([BODY[0], *paragraphs, BODY[1]]), None) == [BODY[0], *paragraphs, BODY[1]]
 
 
+def test_related_box_after_the_article_goes_but_not_a_heading_early_in_the_text():
+    related = ["Das könnte Sie auch interessieren", "Sturmflut: Was Anwohner jetzt wissen müssen",
+               "Bahn: Ersatzverkehr ab Montag"]
+    assert clean_main_text("\n".join([*BODY, *related]), None) == BODY
+    early = ["Weitere Artikel", *BODY, *BODY]  # a heading before most of the text is not the end of it
+    assert clean_main_text("\n".join(early), None) == early
+    # a link box inside the article: its heading goes as a widget line, the article goes on
+    boxed = [*BODY, "Mehr zum Thema", BODY[0] + " Die Polizei sperrte die Straße.", BODY[1]]
+    assert clean_main_text("\n".join(boxed), None) == [line for line in boxed if line != "Mehr zum Thema"]
+
+
 def test_numbered_gallery_captions_go():
     gallery = [f"- {i}/12 Bild {i}: Aufräumarbeiten in der Altstadt nach dem Sturm am Freitag" for i in range(1, 6)]
     assert clean_main_text("\n".join([BODY[0], *gallery, BODY[1]]), None) == BODY

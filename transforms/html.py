@@ -11,7 +11,9 @@ The cleanup works on the lines trafilatura returns, using what the page's metada
   timestamps only in the head, where datelines and "Stand: ..." lines stand; table rows and
   breadcrumb-shaped lines are left alone, as code and tables look like them;
 * a tail of list items that are not prose or are shaped "Kicker: headline" (teasers of related
-  articles) goes, and so do the numbered captions of a picture gallery ("3/50 ...");
+  articles) goes, so does everything after a "related content" heading ("You Might Also Like",
+  "Mehr zum Thema") in the second half of the text, and so do the numbered captions of a
+  picture gallery ("3/50 ...");
 * short paragraphs that are consent banners (cookie or consent words *and* a request to click,
   accept or change settings) go; an article that discusses privacy keeps its paragraphs.
 Before trafilatura runs, the lead paragraph is looked up: news pages repeat their teaser
@@ -54,13 +56,26 @@ _CONSENT_WORDS = re.compile(
 _CONSENT_MAX_WORDS = 80
 _SHORT_LINE = 12         # words; a line this short is a heading or a button, not a paragraph
 _LEAD_MAX_WORDS = 70      # a longer "description" is a site blurb, not the article's lead
-_LEAD_MIN_SENTENCES = 2   # a one-sentence dek is a subheadline (most English sites' gold leaves it out)
+_LEAD_MIN_SENTENCES = 2   # a one-sentence dek is a subheadline, left out like the headline
 _DESCRIPTION = ('//head/meta[@name="description" or @property="og:description" or @name="og:description" '
                 'or @name="twitter:description"]/@content')
 _BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "h5", "h6", "li", "header", "section", "blockquote",
                      "td", "summary", "article"})
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "meta"})
 _GALLERY = re.compile(r"^(?:- )?(\d{1,3})\s*/\s*(\d{1,3})\s+\S")  # "- 3/50 Caption of picture three"
+# Headings of a "related content" box: where they stand in the second half of the text, the
+# article has ended and what follows are teasers of other pages. Headings that also stand inside
+# articles as link boxes ("Mehr zum Thema", "Lesen Sie auch") are widget lines of their own
+# (`scrape.furniture_rule`) and are removed alone before this cut looks, so they never end a text.
+_RELATED = re.compile(
+    r"^(?:[-\u2022*]\s*)?(?:you (?:might|may) also like|related(?: (?:articles?|stories|videos?|posts?|content|"
+    r"coverage|reading|links))?|recommended(?: (?:for you|stories|articles|reading))?|"
+    r"more (?:from|stories|news|articles|videos)\b.*|other .{0,30}columns|"
+    r"featured (?:slide ?shows|videos|stories|articles)|most (?:read|popular|viewed|shared)|"
+    r"trending(?: now| stories)?|latest (?:news|stories|articles)|what to read next|read next|"
+    r"das k\u00f6nnte sie auch interessieren|weitere (?:artikel|nachrichten|meldungen|beitr\u00e4ge|themen)|"
+    r"\u00e4hnliche (?:artikel|beitr\u00e4ge|themen)|empfohlene artikel|beitr\u00e4ge aus dem forum|weiterf\u00fchrende links|"
+    r"meistgelesene?(?: artikel)?|am meisten gelesen|top-?themen|neueste artikel|dazu passend|mehr aus .{2,40})\s*:?$", re.I)
 _TOKENS = re.compile(r"\w+", re.UNICODE)
 _TEASER = re.compile(r"^[^:!?]{2,60}:\s*\S.{0,200}$")  # "Kicker: headline of another article"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -182,7 +197,18 @@ def clean_main_text(text: str, title: Optional[str] = None) -> List[str]:
             if rule in _LINE_RULES or (rule == "timestamp" and len(kept) < _HEAD_LINES - 1):
                 continue
         kept.append(line)
-    return _without_teaser_tail(_without_gallery(kept), lang)
+    return _without_teaser_tail(_without_related_tail(_without_gallery(kept)), lang)
+
+
+def _without_related_tail(lines: List[str]) -> List[str]:
+    """Cut at a "related content" heading ("You Might Also Like", "Mehr zum Thema") that stands in
+    the second half of the text, with something after it."""
+    total, seen = sum(len(line.split()) for line in lines), 0
+    for i, line in enumerate(lines[:-1]):
+        if seen >= total / 2 and len(line.split()) <= 8 and _RELATED.match(line):
+            return lines[:i]
+        seen += len(line.split())
+    return lines
 
 
 def _without_gallery(lines: List[str]) -> List[str]:
