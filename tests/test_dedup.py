@@ -12,7 +12,8 @@ import sys
 import pytest
 
 from conftest import ROOT, SEEDS, needs, read_articles, read_failures, run_cli
-from wirebeam.transforms.dedup import MarkDuplicates, canonical_key, components, is_copy, signature_of
+from wirebeam.transforms.dedup import (ConnectedComponents, MarkDuplicates, canonical_key, components, is_copy,
+                                      signature_of)
 
 CORPUS = ROOT / "tests" / "data" / "reprints"
 TRUTH = json.loads((CORPUS / "truth.json").read_text(encoding="utf-8"))
@@ -141,6 +142,29 @@ def test_components_do_not_depend_on_edge_or_id_order():
             shuffled_ids = ids[:]
             rnd.shuffle(shuffled_ids)
             assert components(shuffled_ids, shuffled) == expected
+
+
+def test_connected_components_in_beam_match_union_find_also_past_the_rounds():
+    """Min-label rounds as Beam joins, with the residue step: a chain of 12 nodes is wider than
+    any number of rounds given here, a star and a clique settle at once, singletons stay out."""
+    import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    chain = [(f"c{i:02d}", f"c{i + 1:02d}") for i in range(11)]
+    star = [("s5", f"s{i}") for i in range(5)]
+    clique = list(itertools.combinations(["k3", "k1", "k2", "k0"], 2))
+    rnd = random.Random(7)
+    edges = [e[::-1] if rnd.random() < 0.5 else e for e in chain + star + clique]
+    rnd.shuffle(edges)
+    nodes = {x for e in edges for x in e}
+    expected = sorted(components(nodes, edges).items())
+    assert len({root for _, root in expected}) == 3
+    for rounds in (0, 1, 3):
+        with TestPipeline(runner=FnApiRunner()) as p:
+            roots = p | f"Edges{rounds}" >> beam.Create(edges, reshuffle=False) | ConnectedComponents(rounds)
+            assert_that(roots, equal_to(expected))
 
 
 def test_canonical_is_dated_then_earliest_then_longest_then_smallest_id():

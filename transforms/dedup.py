@@ -1,9 +1,17 @@
 """Exact and near-identical copies across a run: MinHash LSH over word shingles.
 
-Signatures per article; (band key -> member) through GroupByKey gives candidate pairs; each pair
-is verified from the signatures (estimated Jaccard, and estimated containment of the shorter in the
-longer, so a copy with its last paragraph cut still groups); groups are connected components of the
-verified edges; the canonical member is the earliest published, then longest, then smallest id.
+The flow scales out; no step sees the whole corpus:
+1. a signature per article (MinHash of its word 5-grams, an exact-text key);
+2. (band key -> members) through GroupByKey gives candidate pairs, verified from the signatures
+   (estimated Jaccard, or estimated containment of the shorter in the longer, so a copy with its
+   last paragraph cut still groups);
+3. groups are connected components of the verified edges, found by a few rounds of min-label
+   propagation as Beam joins (`ConnectedComponents`); only edges still unsettled after those
+   rounds (a component wider than the rounds reach, rare for copies of one story) meet in one
+   place for a final union-find;
+4. each group picks its canonical member (the earliest published, then the longest, then the
+   smallest id), keyed by group, so one worker sees one group.
+Articles in no verified edge are their own group without passing steps 3 and 4.
 """
 import datetime as dt
 import hashlib
@@ -131,61 +139,135 @@ def components(ids: Iterable[str], edges: Iterable[Tuple[str, str]]) -> Dict[str
     return {i: find(i) for i in parent}
 
 
-class _Candidates(beam.DoFn):
+class _VerifyBucket(beam.DoFn):
+    """One LSH bucket -> its verified copy pairs (a, b) with a < b.
+
+    Members with the same exact text are joined to the first of them (their own "x:" bucket
+    connects them all), so a bucket of thousands of identical texts costs no quadratic work.
+    """
+
     def __init__(self, threshold):
         self.threshold = threshold
+        self.pairs = Metrics.counter("dedup", "candidate_pairs")
+        self.largest = Metrics.distribution("dedup", "bucket_size")
 
     def process(self, bucket):
-        _, members = bucket
+        key, members = bucket
         members = sorted(members, key=lambda m: m["id"])
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
-                Metrics.counter("dedup", "candidate_pairs").inc()
-                if a["exact"] == b["exact"] or is_copy(a["sig"], a["n"], b["sig"], b["n"], self.threshold):
-                    yield (a["id"], b["id"])
+        self.largest.update(len(members))
+        if key.startswith("x:"):
+            for m in members[1:]:
+                yield members[0]["id"], m["id"]
+            return
+        distinct = list({m["exact"]: m for m in reversed(members)}.values())  # the smallest id per text
+        distinct.sort(key=lambda m: m["id"])
+        for i, a in enumerate(distinct):
+            for b in distinct[i + 1:]:
+                self.pairs.inc()
+                if is_copy(a["sig"], a["n"], b["sig"], b["n"], self.threshold):
+                    yield a["id"], b["id"]
 
 
-def _assign(_, edges, members):
+class ConnectedComponents(beam.PTransform):
+    """Undirected edges (a, b) -> (node, root) for every node in an edge; root = the smallest id of
+    its component, whatever the order of edges or elements.
+
+    `rounds` rounds of min-label propagation (each node takes the smallest label among itself and
+    its neighbours) settle every component whose nodes are at most `rounds` + 1 hops from its
+    smallest id. Edges whose two ends still disagree afterwards are gathered and settled by a
+    union-find over their labels; that residue is empty for the cliques and short chains that
+    copies of one story form, and small otherwise.
+    """
+
+    def __init__(self, rounds: int = 3):
+        super().__init__()
+        self.rounds = rounds
+
+    def expand(self, edges):
+        adjacency = edges | "BothWays" >> beam.FlatMap(lambda e: [(e[0], e[1]), (e[1], e[0])])
+        labels = (adjacency | "FirstLabels" >> beam.Map(lambda kv: (kv[0], min(kv)))
+                  | "MinFirst" >> beam.CombinePerKey(min))
+        for r in range(self.rounds):
+            labels = (
+                {"adj": adjacency, "label": labels} | f"Join{r}" >> beam.CoGroupByKey()
+                | f"Spread{r}" >> beam.FlatMap(_spread_label)
+                | f"Min{r}" >> beam.CombinePerKey(min)
+            )
+        ends = (
+            {"edge": edges, "label": labels} | "LabelFirstEnd" >> beam.CoGroupByKey()
+            | "ByOtherEnd" >> beam.FlatMap(lambda kv: [(b, kv[1]["label"][0]) for b in kv[1]["edge"]])
+        )
+        unsettled = (
+            {"first": ends, "label": labels} | "LabelOtherEnd" >> beam.CoGroupByKey()
+            | "Disagree" >> beam.FlatMap(lambda kv: [(a, kv[1]["label"][0]) for a in kv[1]["first"]
+                                                     if a != kv[1]["label"][0]])
+        )
+        merged = (unsettled | "Residue" >> beam.combiners.ToList()
+                  | "SettleResidue" >> beam.FlatMap(lambda pairs: sorted(components(
+                      {x for pair in pairs for x in pair}, pairs).items())))
+        return labels | "FinalRoots" >> beam.Map(
+            lambda kv, settled: (kv[0], settled.get(kv[1], kv[1])), settled=beam.pvalue.AsDict(merged))
+
+
+def _spread_label(node_and_joined):
+    """One node's label goes to itself and to each neighbour."""
+    node, joined = node_and_joined
+    label = min(joined["label"])
+    yield node, label
+    for neighbour in joined["adj"]:
+        yield neighbour, label
+
+
+def _canonical_of_group(root_and_members):
+    """(root, members) -> (id, canonical id) for each member of one group."""
+    _, members = root_and_members
     members = list(members)
-    roots = components([m["id"] for m in members], edges)
-    groups = {}
+    canonical = min(members, key=canonical_key)["id"]
     for m in members:
-        groups.setdefault(roots[m["id"]], []).append(m)
-    for group in groups.values():
-        canonical = min(group, key=canonical_key)["id"]
-        for m in group:
-            if m["id"] != canonical:
-                Metrics.counter("dedup", "duplicates").inc()
-            yield m["id"], canonical
+        if m["id"] != canonical:
+            Metrics.counter("dedup", "duplicates").inc()
+        yield m["id"], canonical
+
+
+def _mark(id_and_joined):
+    article_id, joined = id_and_joined
+    group = joined["group"][0] if joined["group"] else article_id
+    for article in joined["article"]:
+        yield {**article, "dup_group": group, "is_duplicate": group != article_id}
 
 
 class MarkDuplicates(beam.PTransform):
     """Articles -> articles with dup_group and is_duplicate."""
 
-    def __init__(self, threshold: float = THRESHOLD):
+    def __init__(self, threshold: float = THRESHOLD, rounds: int = 3):
         super().__init__()
-        self.threshold = threshold
+        self.threshold, self.rounds = threshold, rounds
 
     def expand(self, articles):
-        def member(a):
-            sig, n = signature_of(a["text"])
-            return {"id": a["id"], "published": a.get("published"), "length": len(a["text"]),
-                    "exact": exact_key(a["text"]), "sig": sig, "n": n}
-        members = articles | "Signature" >> beam.Map(member)
-        buckets = (members | "BandKeys" >> beam.FlatMap(
-            lambda m: [(k, m) for k in band_keys(m["sig"]) + ["x:" + m["exact"]]])
-            | "GroupBuckets" >> beam.GroupByKey())
-        edges = (buckets | "VerifyPairs" >> beam.ParDo(_Candidates(self.threshold))
-                 | "UniqueEdges" >> beam.Distinct())
-        slim = members | "Slim" >> beam.Map(lambda m: {k: m[k] for k in ("id", "published", "length")})
-        assigned = (
-            edges | "AllEdges" >> beam.combiners.ToList()
-            | "Components" >> beam.FlatMap(lambda e, ms: _assign(None, e, ms), ms=beam.pvalue.AsList(slim))
+        members = articles | "Signature" >> beam.Map(_member)
+        edges = (
+            members
+            | "BandKeys" >> beam.FlatMap(lambda m: [(k, m) for k in band_keys(m["sig"]) + ["x:" + m["exact"]]])
+            | "GroupBuckets" >> beam.GroupByKey()
+            | "VerifyPairs" >> beam.ParDo(_VerifyBucket(self.threshold))
+            | "UniqueEdges" >> beam.Distinct()
+        )
+        roots = edges | "ConnectedComponents" >> ConnectedComponents(self.rounds)
+        slim = members | "Slim" >> beam.Map(lambda m: (m["id"], {k: m[k] for k in ("id", "published", "length")}))
+        groups = (
+            {"root": roots, "member": slim} | "JoinRoots" >> beam.CoGroupByKey()
+            | "ByRoot" >> beam.FlatMap(lambda kv: [(root, m) for root in kv[1]["root"] for m in kv[1]["member"]])
+            | "GroupMembers" >> beam.GroupByKey()
+            | "Canonical" >> beam.FlatMap(_canonical_of_group)
         )
         return (
-            {"article": articles | "ById" >> beam.Map(lambda a: (a["id"], a)), "group": assigned}
+            {"article": articles | "ById" >> beam.Map(lambda a: (a["id"], a)), "group": groups}
             | "Join" >> beam.CoGroupByKey()
-            | "Mark" >> beam.FlatMap(lambda kv: [{**a, "dup_group": (kv[1]["group"] or [kv[0]])[0],
-                                                  "is_duplicate": (kv[1]["group"] or [kv[0]])[0] != kv[0]}
-                                                 for a in kv[1]["article"]])
+            | "Mark" >> beam.FlatMap(_mark)
         )
+
+
+def _member(article: dict) -> dict:
+    sig, n = signature_of(article["text"])
+    return {"id": article["id"], "published": article.get("published"), "length": len(article["text"]),
+            "exact": exact_key(article["text"]), "sig": sig, "n": n}
