@@ -1,0 +1,72 @@
+"""The same input gives the same tables on every runner: the default local runner, two worker
+processes, and the portable path that Flink and Dataflow take (PortableRunner against Beam's local
+job service, LOOPBACK environment), and twice on one runner."""
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import SAMPLES, SEEDS, read_articles, read_failures, run_cli
+
+INGESTED_AT = "2026-01-01T00:00:00+00:00"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def job_endpoint():
+    port = _free_port()
+    service = subprocess.Popen([sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main",
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        service.kill()
+        pytest.fail("Beam's local job service did not start")
+    yield f"localhost:{port}"
+    service.kill()
+    service.wait()
+
+
+def _tables(out):
+    articles = sorted(read_articles(out).to_pylist(), key=lambda r: r["id"])
+    failures = sorted(read_failures(out).to_pylist(), key=lambda r: (r["source"], r["stage"]))
+    return articles, failures
+
+
+RUNNERS = {
+    "default": [],
+    "two_processes": ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2"],
+    "portable": ["--runner", "PortableRunner", "--environment_type", "LOOPBACK"],
+}
+
+
+def test_every_runner_writes_the_same_tables(tmp_path, job_endpoint):
+    inputs = ["--input", f"{SAMPLES}/*"] + (["--input", f"{SEEDS}/*"] if SEEDS.exists() else [])
+    tables = {}
+    for name, extra in [*RUNNERS.items(), ("default_again", [])]:
+        if name == "portable":
+            extra = extra + ["--job_endpoint", job_endpoint]
+        out = tmp_path / name
+        result = run_cli("run", *inputs, "--output", out, "--ingested-at", INGESTED_AT, *extra)
+        assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
+        tables[name] = _tables(out)
+    articles, failures = tables["default"]
+    assert len(articles) == 14 + (5 if SEEDS.exists() else 0)
+    assert sum(a["is_duplicate"] for a in articles) == 3
+    for name, (other_articles, other_failures) in tables.items():
+        assert [a["id"] for a in other_articles] == [a["id"] for a in articles], name
+        for mine, theirs in zip(articles, other_articles):
+            assert mine == theirs, (name, mine["source"], {k for k in mine if mine[k] != theirs[k]})
+        assert other_failures == failures, name
