@@ -12,8 +12,9 @@ import sys
 import pytest
 
 from conftest import ROOT, SEEDS, needs, read_articles, read_failures, run_cli
-from wirebeam.transforms.dedup import (ConnectedComponents, MarkDuplicates, canonical_key, components, is_copy,
-                                      signature_of)
+from wirebeam.transforms import dedup
+from wirebeam.transforms.dedup import (ConnectedComponents, MarkDuplicates, bucket_pairs, canonical_key, components,
+                                      is_copy, signature_of)
 
 CORPUS = ROOT / "tests" / "data" / "reprints"
 TRUTH = json.loads((CORPUS / "truth.json").read_text(encoding="utf-8"))
@@ -165,6 +166,20 @@ def test_connected_components_in_beam_match_union_find_also_past_the_rounds():
         with TestPipeline(runner=FnApiRunner()) as p:
             roots = p | f"Edges{rounds}" >> beam.Create(edges, reshuffle=False) | ConnectedComponents(rounds)
             assert_that(roots, equal_to(expected))
+
+
+def test_bucket_pairs_stay_small_for_identical_texts_and_huge_buckets(monkeypatch):
+    # identical texts: a star on the smallest id, in their exact-text bucket, and once in a band bucket
+    same = [(f"id{i}", "t") for i in (3, 1, 2)]
+    assert bucket_pairs("x:t", same) == [("id1", "id2"), ("id1", "id3")]
+    assert bucket_pairs("7:ab", same + [("id0", "u"), ("id9", "u")]) == [("id0", "id1")]
+    # order and repeats of members do not matter
+    members = [("c", "3"), ("a", "1"), ("b", "2")]
+    assert bucket_pairs("1:k", members) == bucket_pairs("1:k", members[::-1] + members) == [
+        ("a", "b"), ("a", "c"), ("b", "c")]
+    # over MAX_BUCKET distinct texts: pairs only within chunks in id order
+    monkeypatch.setattr(dedup, "MAX_BUCKET", 2)
+    assert bucket_pairs("1:k", members) == [("a", "b")]
 
 
 def test_canonical_is_dated_then_earliest_then_longest_then_smallest_id():

@@ -88,7 +88,10 @@ def signature_of(text: str) -> Tuple[Tuple[int, ...], int]:
 
 
 def band_keys(signature) -> List[str]:
-    return [f"{b}:" + hashlib.blake2b(repr(signature[b * ROWS:(b + 1) * ROWS]).encode(), digest_size=8).hexdigest()
+    """The LSH bucket of each band: a hash of its ROWS values (a tuple of ints or their uint64 bytes)."""
+    raw = signature if isinstance(signature, bytes) else np.asarray(signature, dtype=np.uint64).tobytes()
+    width = ROWS * 8
+    return [f"{b}:" + hashlib.blake2b(raw[b * width:(b + 1) * width], digest_size=8).hexdigest()
             for b in range(BANDS)]
 
 
@@ -139,33 +142,54 @@ def components(ids: Iterable[str], edges: Iterable[Tuple[str, str]]) -> Dict[str
     return {i: find(i) for i in parent}
 
 
-class _VerifyBucket(beam.DoFn):
-    """One LSH bucket -> its verified copy pairs (a, b) with a < b.
+MAX_BUCKET = 2000  # distinct texts in one band bucket paired all with all; larger ones in chunks
 
-    Members with the same exact text are joined to the first of them (their own "x:" bucket
-    connects them all), so a bucket of thousands of identical texts costs no quadratic work.
+
+def bucket_pairs(key: str, members: List[Tuple[str, str]]) -> Iterable[Tuple[str, str]]:
+    """Candidate pairs (a, b), a < b, of one LSH bucket of (id, exact key) members.
+
+    Texts that are identical are joined to the first of them only (the "x:" bucket of their exact
+    key connects them all), so thousands of identical texts cost no quadratic work. A bucket with
+    more than MAX_BUCKET distinct texts (a band shared by near-empty texts) is paired within
+    chunks of that size, in id order.
     """
+    members = sorted(set(members))
+    if key.startswith("x:"):
+        return [(members[0][0], m[0]) for m in members[1:]]
+    first_of_text = {}
+    for article_id, exact in members:
+        first_of_text.setdefault(exact, article_id)
+    distinct = sorted(first_of_text.values())
+    pairs = []
+    for start in range(0, len(distinct), MAX_BUCKET):
+        chunk = distinct[start:start + MAX_BUCKET]
+        pairs += [(a, b) for i, a in enumerate(chunk) for b in chunk[i + 1:]]
+    return pairs
 
-    def __init__(self, threshold):
-        self.threshold = threshold
+
+class _PairBucket(beam.DoFn):
+    def __init__(self):
         self.pairs = Metrics.counter("dedup", "candidate_pairs")
-        self.largest = Metrics.distribution("dedup", "bucket_size")
+        self.oversized = Metrics.counter("dedup", "oversized_buckets")
 
     def process(self, bucket):
         key, members = bucket
-        members = sorted(members, key=lambda m: m["id"])
-        self.largest.update(len(members))
-        if key.startswith("x:"):
-            for m in members[1:]:
-                yield members[0]["id"], m["id"]
-            return
-        distinct = list({m["exact"]: m for m in reversed(members)}.values())  # the smallest id per text
-        distinct.sort(key=lambda m: m["id"])
-        for i, a in enumerate(distinct):
-            for b in distinct[i + 1:]:
-                self.pairs.inc()
-                if is_copy(a["sig"], a["n"], b["sig"], b["n"], self.threshold):
-                    yield a["id"], b["id"]
+        members = list(members)
+        if not key.startswith("x:") and len(members) > MAX_BUCKET:
+            self.oversized.inc()
+        for pair in bucket_pairs(key, members):
+            self.pairs.inc()
+            yield pair
+
+
+def _verified(pair_and_second, threshold):
+    """(b, {"first": [(a, member a)], "member": [member b]}) -> (a, b) for each pair that is a copy."""
+    _, joined = pair_and_second
+    for b in joined["member"]:
+        for a_id, a in joined["first"]:
+            if a["exact"] == b["exact"] or is_copy(np.frombuffer(a["sig"], dtype=np.uint64), a["n"],
+                                                   np.frombuffer(b["sig"], dtype=np.uint64), b["n"], threshold):
+                yield a_id, b["id"]
 
 
 class ConnectedComponents(beam.PTransform):
@@ -244,16 +268,26 @@ class MarkDuplicates(beam.PTransform):
         self.threshold, self.rounds = threshold, rounds
 
     def expand(self, articles):
-        members = articles | "Signature" >> beam.Map(_member)
-        edges = (
+        members = articles | "Signature" >> beam.Map(_member) | "KeyById" >> beam.Map(lambda m: (m["id"], m))
+        candidates = (
             members
-            | "BandKeys" >> beam.FlatMap(lambda m: [(k, m) for k in band_keys(m["sig"]) + ["x:" + m["exact"]]])
+            | "BandKeys" >> beam.FlatMap(lambda kv: [(k, (kv[0], kv[1]["exact"]))
+                                                     for k in band_keys(kv[1]["sig"]) + ["x:" + kv[1]["exact"]]])
             | "GroupBuckets" >> beam.GroupByKey()
-            | "VerifyPairs" >> beam.ParDo(_VerifyBucket(self.threshold))
-            | "UniqueEdges" >> beam.Distinct()
+            | "PairBuckets" >> beam.ParDo(_PairBucket())
+            | "UniquePairs" >> beam.Distinct()
+        )
+        # Signatures travel once per candidate pair, not once per band: join them on each end.
+        with_first = (
+            {"pair": candidates, "member": members} | "JoinFirst" >> beam.CoGroupByKey()
+            | "BySecond" >> beam.FlatMap(lambda kv: [(b, (kv[0], m)) for b in kv[1]["pair"] for m in kv[1]["member"]])
+        )
+        edges = (
+            {"first": with_first, "member": members} | "JoinSecond" >> beam.CoGroupByKey()
+            | "Verify" >> beam.FlatMap(_verified, self.threshold)
         )
         roots = edges | "ConnectedComponents" >> ConnectedComponents(self.rounds)
-        slim = members | "Slim" >> beam.Map(lambda m: (m["id"], {k: m[k] for k in ("id", "published", "length")}))
+        slim = members | "Slim" >> beam.Map(lambda kv: (kv[0], {k: kv[1][k] for k in ("id", "published", "length")}))
         groups = (
             {"root": roots, "member": slim} | "JoinRoots" >> beam.CoGroupByKey()
             | "ByRoot" >> beam.FlatMap(lambda kv: [(root, m) for root in kv[1]["root"] for m in kv[1]["member"]])
@@ -268,6 +302,7 @@ class MarkDuplicates(beam.PTransform):
 
 
 def _member(article: dict) -> dict:
+    """What dedup needs of an article; the signature as 1 KiB of bytes, not 128 Python ints."""
     sig, n = signature_of(article["text"])
     return {"id": article["id"], "published": article.get("published"), "length": len(article["text"]),
-            "exact": exact_key(article["text"]), "sig": sig, "n": n}
+            "exact": exact_key(article["text"]), "sig": np.array(sig, dtype=np.uint64).tobytes(), "n": n}
