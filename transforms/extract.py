@@ -144,7 +144,7 @@ def extract_document(doc: dict) -> tuple:
     except RecursionError as exc:
         return "failure", failure_record(source, "extract", "too_deep", describe(exc))
     except MemoryError:
-        raise  # the isolated child reports it as such
+        raise  # the DoFn (or the isolated child) reports it as too_much_memory
     except Exception as exc:  # an extractor bug must cost one document, not the run
         log.exception("extraction failed for %s", source)
         return "failure", failure_record(source, "extract", "error", describe(exc))
@@ -177,21 +177,22 @@ class ExtractArticles(beam.DoFn):
             self._isolated.close()
 
     def _extract(self, doc: dict):
-        if self._isolated is None:
-            return extract_document(doc)
         source = doc["source"]
         try:
-            return self._isolated.call(doc)
+            return self._isolated.call(doc) if self._isolated is not None else extract_document(doc)
         except CallTimeout:
             return "failure", failure_record(
                 source, "extract", "timeout",
                 f"extraction took longer than {self.timeout:g} s (raise --extract-timeout to allow more)")
         except MemoryError:
+            limit = f"more than {self.memory_mib} MiB" if self._isolated is not None and self.memory_mib else "too much memory"
             return "failure", failure_record(
                 source, "extract", "too_much_memory",
-                f"extraction needed more than {self.memory_mib} MiB (raise --extract-memory-mib to allow more)")
-        except (ChildDied, RuntimeError) as exc:
-            return "failure", failure_record(source, "extract", "error", describe(exc))
+                f"extraction needed {limit} (raise --extract-memory-mib to allow more)")
+        except ChildDied as exc:
+            return "failure", failure_record(source, "extract", "crashed", str(exc))
+        except RuntimeError as exc:
+            return "failure", failure_record(source, "extract", "error", str(exc))
 
     def process(self, doc: dict):
         kind, value = self._extract(doc)
