@@ -1,0 +1,204 @@
+"""The safe HTTP client against real HTTP servers on loopback addresses (no mocked HTTP)."""
+import gzip
+import http.server
+import socket
+import threading
+import time
+
+import pytest
+
+from wirebeam.transforms.fetch import (FetchError, FetchPolicy, fetch, fetch_with_retries, refused_reason,
+                                       retry_after)
+
+PAGE = "<html><body><p>Die Fähre fährt wieder nach Fahrplan.</p></body></html>".encode("utf-8")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Routes of a small test site; each server counts the connections it accepted."""
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self.server.hits.append(self.path)
+        self.server.user_agents.append(self.headers.get("User-Agent"))
+        path = self.path
+        if path == "/page":
+            self._send(200, PAGE, [("Content-Type", "text/html; charset=utf-8")])
+        elif path == "/gzip":
+            self._send(200, gzip.compress(PAGE), [("Content-Encoding", "gzip")])
+        elif path == "/bomb":  # 64 MiB of zeros, about 64 KiB on the wire
+            self._send(200, gzip.compress(b"\0" * (64 << 20), 9), [("Content-Encoding", "gzip")])
+        elif path == "/endless":  # 200 MB streamed without a length
+            self.send_response(200)
+            self.end_headers()
+            block = b"x" * 65536
+            try:
+                for _ in range(200 * 16):
+                    self.wfile.write(block)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        elif path == "/silent":
+            time.sleep(5)
+        elif path.startswith("/loop"):
+            self._send(302, headers=[("Location", "/loop-b" if path == "/loop-a" else "/loop-a")])
+        elif path.startswith("/hop"):
+            n = int(path[4:])
+            self._send(302, headers=[("Location", f"/hop{n + 1}")])
+        elif path == "/to-other":
+            self._send(302, headers=[("Location", f"http://127.0.0.2:{self.server.other_port}/page")])
+        elif path == "/busy":
+            self._send(503 if len(self.server.hits) < 3 else 200, PAGE, [("Retry-After", "0")])
+        else:
+            self._send(404, b"not here")
+
+
+def _serve(address):
+    server = http.server.ThreadingHTTPServer((address, 0), Handler)
+    server.daemon_threads = True
+    server.hits, server.user_agents, server.other_port = [], [], None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def servers():
+    main, other = _serve("127.0.0.1"), _serve("127.0.0.2")
+    main.other_port = other.server_address[1]
+    yield main, other
+    for server in (main, other):
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def site(servers):
+    for server in servers:
+        server.hits.clear()
+        server.user_agents.clear()
+    return servers
+
+
+def _url(server, path):
+    return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+
+ALLOW = FetchPolicy(allow_hosts=frozenset({"127.0.0.1"}), read_timeout=1.0, connect_timeout=1.0, deadline=10.0,
+                    max_bytes=4 << 20, max_decoded_bytes=8 << 20)
+
+
+def test_loopback_is_refused_by_default_before_any_connection(site):
+    main, _ = site
+    with pytest.raises(FetchError) as err:
+        fetch(_url(main, "/page"))
+    assert err.value.reason == "refused_address" and "--allow-host" in str(err.value)
+    assert main.hits == []
+
+
+@pytest.mark.parametrize("address, why", [("10.1.2.3", "private"), ("192.168.0.1", "private"),
+                                          ("169.254.169.254", "link-local"), ("::1", "loopback"),
+                                          ("fe80::1", "link-local"), ("224.0.0.1", "multicast"),
+                                          ("0.0.0.0", "unspecified"), ("::ffff:127.0.0.1", "loopback")])
+def test_addresses_that_are_refused(address, why):
+    assert refused_reason(address) == why
+    assert refused_reason("93.184.215.14") is None
+
+
+def test_allowed_host_is_fetched_with_an_honest_user_agent_and_gzip_decoded(site):
+    main, _ = site
+    response = fetch(_url(main, "/page"), ALLOW)
+    assert (response.status, response.body) == (200, PAGE)
+    assert fetch(_url(main, "/gzip"), ALLOW).body == PAGE
+    assert main.user_agents[0].startswith("wirebeam/")
+
+
+def test_404_and_bad_schemes_are_failures_with_reasons(site):
+    main, _ = site
+    with pytest.raises(FetchError) as err:
+        fetch(_url(main, "/missing"), ALLOW)
+    assert err.value.reason == "http_404"
+    for url in ("file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/"):
+        with pytest.raises(FetchError) as err:
+            fetch(url, ALLOW)
+        assert err.value.reason == "bad_scheme"
+
+
+def test_a_200_mb_stream_stops_at_the_cap_quickly(site):
+    main, _ = site
+    started = time.monotonic()
+    with pytest.raises(FetchError) as err:
+        fetch(_url(main, "/endless"), ALLOW)
+    assert err.value.reason == "too_large"
+    assert time.monotonic() - started < 5
+
+
+def test_a_compression_bomb_stops_at_the_decoded_cap(site):
+    main, _ = site
+    with pytest.raises(FetchError) as err:
+        fetch(_url(main, "/bomb"), ALLOW)
+    assert err.value.reason == "decompression_cap"
+
+
+def test_a_server_that_never_answers_is_bounded_by_the_timeout(site):
+    main, _ = site
+    started = time.monotonic()
+    with pytest.raises(FetchError) as err:
+        fetch(_url(main, "/silent"), ALLOW)
+    assert err.value.reason == "timeout"
+    assert time.monotonic() - started < 3
+
+
+def test_redirect_loops_and_long_chains_end(site):
+    main, _ = site
+    with pytest.raises(FetchError) as err:
+        fetch(_url(main, "/loop-a"), ALLOW)
+    assert err.value.reason == "redirect_loop"
+    with pytest.raises(FetchError) as err:
+        fetch(_url(main, "/hop0"), ALLOW)
+    assert err.value.reason == "too_many_redirects"
+    assert len(main.hits) == 2 + ALLOW.max_redirects + 1
+
+
+def test_a_redirect_to_a_loopback_address_not_allowed_is_refused_before_connecting(site):
+    main, other = site
+    with pytest.raises(FetchError) as err:
+        fetch(_url(main, "/to-other"), ALLOW)
+    assert err.value.reason == "refused_address" and "127.0.0.2" in str(err.value)
+    assert other.hits == []
+    # allowed explicitly, the same redirect is followed
+    both = FetchPolicy(allow_hosts=frozenset({"127.0.0.1", "127.0.0.2"}), read_timeout=1.0)
+    assert fetch(_url(main, "/to-other"), both).body == PAGE and other.hits == ["/page"]
+
+
+def test_503_is_retried_after_retry_after_and_the_wait_is_capped(site):
+    main, _ = site
+    waits = []
+    response = fetch_with_retries(_url(main, "/busy"), ALLOW, retries=3, sleep=waits.append)
+    assert response.status == 200 and waits == [0.0, 0.0]
+    assert retry_after("120", 1.0, 30.0) == 30.0
+    assert retry_after(None, 2.0, 30.0) == 2.0
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1.0, 30.0) == 0.0
+    assert retry_after("soon", 1.5, 30.0) == 1.5
+
+
+def test_a_name_that_does_not_resolve_is_a_dns_error():
+    with pytest.raises(FetchError) as err:
+        fetch("http://no-such-host.invalid/feed.xml", ALLOW)
+    assert err.value.reason == "dns_error"
+
+
+def test_unused_port_is_a_connection_error():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(FetchError) as err:
+        fetch(f"http://127.0.0.1:{port}/", ALLOW)
+    assert err.value.reason == "connection_error"
