@@ -1,7 +1,7 @@
 """The flow of a wirebeam run, read top to bottom: read, extract, clean, detect language,
 mark duplicates, tag entities, write."""
 import datetime as dt
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import apache_beam as beam
 
@@ -10,6 +10,8 @@ from wirebeam.transforms.boilerplate import RemoveRepeatedLines
 from wirebeam.transforms.dedup import MarkDuplicates
 from wirebeam.transforms.entities import TagNamedEntities
 from wirebeam.transforms.extract import ExtractText
+from wirebeam.transforms.feed_input import ReadFeeds
+from wirebeam.transforms.feed_items import FetchItemPages, WriteFeedStateUpdate
 from wirebeam.transforms.language import DetectLanguage
 from wirebeam.transforms.read import ReadArticles
 from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, article_sort_key,
@@ -17,19 +19,30 @@ from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, 
 
 
 def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options, ingested_at: dt.datetime,
-                   ner_models: Dict[str, str]) -> None:
-    """Add the whole flow to `p`; output lands in `staging` (articles/ and failures/)."""
+                   ner_models: Dict[str, str], feeds: Optional[List[str]] = None, feed_state=None,
+                   fetch_policy=None) -> None:
+    """Add the whole flow to `p`; output lands in `staging` (articles/ and failures/, and for feeds
+    the state update the driver saves after the commit)."""
     read = p | "ReadArticles" >> ReadArticles(paths, options.max_input_bytes, options.max_line_bytes)
     extracted = read.documents | "ExtractText" >> ExtractText(options.extract_timeout, options.extract_memory_mib)
+    extra_articles, extra_failures = [], []
+    if feeds:  # feeds: new items -> pages -> the same extraction -> article rows
+        fed = p | "ReadFeeds" >> ReadFeeds(feeds, fetch_policy,
+                                           {f: feed_state.conditional_headers(f) for f in feeds}, feed_state.seen,
+                                           options.max_items_per_feed)
+        pages = fed.items | "FetchItemPages" >> FetchItemPages(fetch_policy, options.host_delay)
+        extra_articles, extra_failures = [pages.articles], [fed.failures, pages.failures]
     dedup_args = {} if options.dedup_threshold is None else {"threshold": options.dedup_threshold}
     articles = (
-        extracted.articles
+        ([extracted.articles] + extra_articles | "AllArticles" >> beam.Flatten())
         | "RemoveRepeatedLines" >> RemoveRepeatedLines(options.boilerplate_min_docs)
         | "DetectLanguage" >> beam.ParDo(DetectLanguage(options.min_language_chars))
         | "MarkDuplicates" >> MarkDuplicates(**dedup_args)
         | "TagNamedEntities" >> TagNamedEntities(ner_models)
     )
-    failures = (read.failures, extracted.failures) | "AllFailures" >> beam.Flatten()
+    failures = [read.failures, extracted.failures] + extra_failures | "AllFailures" >> beam.Flatten()
+    if feeds:
+        _ = (fed.validators, articles) | "FeedStateUpdate" >> WriteFeedStateUpdate(staging)
 
     _ = articles | "WriteArticles" >> WritePartitionedParquet(
         join(staging, "articles"), ARTICLE, folder_of=article_folder, shard_key=lambda a: a["id"],

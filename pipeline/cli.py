@@ -48,6 +48,7 @@ from wirebeam.pipeline.assembly import build_pipeline  # noqa: E402
 from wirebeam.pipeline.options import WirebeamOptions  # noqa: E402
 from wirebeam.transforms.entities import NO_MODEL_REASON, NerConfigError, check_models, parse_model_specs  # noqa: E402
 from wirebeam.transforms.read import expand_inputs  # noqa: E402
+from wirebeam.pipeline import feedrun  # noqa: E402
 
 log = logging.getLogger("wirebeam")
 
@@ -129,8 +130,10 @@ def run(argv) -> int:
     argv = [a for a in argv if a not in ("-v", "--verbose")]
     options = PipelineOptions(argv)
     opts = options.view_as(WirebeamOptions)
-    if not opts.input:
-        raise UsageError("no input given: pass --input 'PATTERN' (a glob, file or folder; repeatable)")
+    feeds = feedrun.feed_list(opts, UsageError)
+    if not opts.input and not feeds:
+        raise UsageError("no input given: pass --input 'PATTERN' (a glob, file or folder; repeatable) "
+                         "or --feed URL_OR_PATH / --feeds-file FILE")
     if not opts.output:
         raise UsageError("no output folder given: pass --output DIR")
     for name in ("max_input_bytes", "max_line_bytes", "shards_per_date"):
@@ -139,8 +142,8 @@ def run(argv) -> int:
     for name in ("extract_timeout", "extract_memory_mib"):
         if getattr(opts, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be 0 (no limit) or a positive number")
-    paths = expand_inputs(opts.input)
-    if not paths:
+    paths = expand_inputs(opts.input) if opts.input else []
+    if opts.input and not paths:
         raise UsageError(f"no input file matched {', '.join(map(repr, opts.input))}: check the path, "
                          f"and quote globs so the shell does not expand them")
     ner_models = {} if opts.ner == "none" else parse_model_specs(opts.ner_model)
@@ -161,8 +164,10 @@ def run(argv) -> int:
 
     clock = time.monotonic()
     pipeline = beam.Pipeline(options=options)
+    feed_state = feedrun.load(opts) if feeds else None
     build_pipeline(pipeline, paths=paths, staging=staging, options=opts, ingested_at=ingested_at,
-                   ner_models=ner_models)
+                   ner_models=ner_models, feeds=feeds, feed_state=feed_state,
+                   fetch_policy=feedrun.policy(opts) if feeds else None)
     result = pipeline.run()
     state = result.wait_until_finish()
     if state not in (None, "DONE", beam.runners.runner.PipelineState.DONE):
@@ -174,7 +179,7 @@ def run(argv) -> int:
         "started_at": started.isoformat(),
         "elapsed_seconds": round(time.monotonic() - clock, 3),
         "output": out_dir,
-        "inputs": {"patterns": opts.input, "files": len(paths)},
+        "inputs": {"patterns": opts.input, "files": len(paths), "feeds": len(feeds)},
         **output.summarise(staging),
         "entities": {
             "status": (f"tagged with {', '.join(f'{k}={v}' for k, v in sorted(ner_models.items()))}" if ner_models
@@ -186,7 +191,10 @@ def run(argv) -> int:
         "versions": _versions(),
     }
     output.write_run_json(staging, report)
+    update = feedrun.read_update(staging) if feeds else None
     output.commit(staging, out_dir)
+    if feeds:
+        feedrun.save(opts, feed_state, update)  # only after the output is committed
     _print_summary(report)
     return 0
 

@@ -59,3 +59,29 @@ class WirebeamOptions(PipelineOptions):
              help="Identifier of this run (default: derived from the start time); used for the staging folder.")
         _add(group, "ingested-at", default=None, metavar="ISO8601",
              help="Timestamp written into ingested_at (default: the run's start time, UTC).")
+
+        # --- feeds (issue 4) ---
+        feeds = parser.add_argument_group("wirebeam feeds")
+        _add(feeds, "feed", action="append", default=None, metavar="URL_OR_PATH",
+             help="An RSS or Atom feed, by http(s) URL or local file path; repeatable. Each new item's page is "
+                  "fetched and extracted like an HTML file (falling back to the item's content, then summary).")
+        _add(feeds, "feeds-file", action="append", default=None, metavar="FILE",
+             help="A file listing feeds: OPML (xmlUrl of each outline) or text (one URL a line, # comments).")
+        _add(feeds, "state", default=None, metavar="DIR",
+             help="Folder for what survives between feed runs (ETag/Last-Modified per feed, keys of items "
+                  "ingested). Updated only after the run's output is committed. Without it every run starts fresh.")
+        _add(feeds, "allow-host", action="append", default=None, metavar="HOST_OR_ADDRESS",
+             help="Exempt this host name or address from the refusal of private, loopback, link-local, "
+                  "multicast and reserved addresses (e.g. 127.0.0.1 for a local test server); repeatable.")
+        _add(feeds, "contact", default=None, metavar="URL_OR_EMAIL",
+             help="How site owners reach whoever runs wirebeam; goes into the User-Agent "
+                  "(wirebeam/VERSION (news ingestion; CONTACT)).")
+        _add(feeds, "host-delay", type=float, default=1.0, metavar="SECONDS",
+             help="Least time between two requests to one host (default 1.0; a larger robots.txt Crawl-delay wins).")
+        _add(feeds, "max-items-per-feed", type=int, default=200, metavar="N",
+             help="New items taken from one feed in one run (default 200); the rest wait for the next run.")
+        _add(feeds, "fetch-timeout", type=float, default=20.0, metavar="SECONDS",
+             help="Connect and read timeout of one HTTP request (default 20); a whole fetch, redirects "
+                  "included, gets three times this.")
+        _add(feeds, "max-fetch-bytes", type=int, default=8 * MiB, metavar="N",
+             help="Largest feed or page body on the wire (default 8 MiB); decoded gzip/deflate may be 4x that.")

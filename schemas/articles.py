@@ -32,12 +32,17 @@ ARTICLE = pa.schema([
     pa.field("dup_group", pa.string()),                   # id of the group's canonical article (own id when alone)
     pa.field("is_duplicate", pa.bool_()),                 # false for exactly one member of each group
     pa.field("entities", pa.list_(ENTITY)),
+    # feed inputs only (null for files):
+    pa.field("text_source", pa.string()),                 # page | feed_content | feed_summary
+    pa.field("feed_url", pa.string()),                    # the feed the item came from
+    pa.field("guid", pa.string()),                        # the item's guid / Atom id
+    pa.field("item_title", pa.string()),                  # the item's title as the feed gives it
     pa.field("ingested_at", pa.timestamp("us", tz="UTC")),
 ])
 
 FAILURE = pa.schema([
     pa.field("source", pa.string(), nullable=False),
-    pa.field("stage", pa.string(), nullable=False),       # read | decode | extract | language | dedup | entities | write
+    pa.field("stage", pa.string(), nullable=False),       # read | decode | extract | feed | fetch | language | dedup | entities | write
     pa.field("reason", pa.string(), nullable=False),      # short machine-readable reason, e.g. too_large, no_text
     pa.field("detail", pa.string()),                      # human-readable detail
     pa.field("ingested_at", pa.timestamp("us", tz="UTC")),

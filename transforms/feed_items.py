@@ -97,7 +97,10 @@ class FetchPagesOfHost(beam.DoFn):
 
     def process(self, keyed: Tuple[str, Iterable[FeedItem]]):
         _, items = keyed
-        for item in sorted(items, key=item_source):
+        unique = {}
+        for item in sorted(items, key=lambda i: (item_source(i), i.feed_url)):
+            unique.setdefault(item_source(item), item)  # one item listed by two feeds: one row
+        for item in unique.values():
             article, problem = item_article(item, self._get_page)
             if article is None:
                 yield fail(item_source(item), "fetch", problem[0], problem[1])
@@ -124,3 +127,42 @@ class FetchItemPages(beam.PTransform):
                 | "GroupByHost" >> beam.GroupByKey()
                 | "FetchAndExtract" >> beam.ParDo(FetchPagesOfHost(self.policy, self.delay))
                 .with_outputs(FAILURES, main="articles"))
+
+
+STATE_UPDATE = "feed_state_update.json"
+
+
+def _state_json(parts) -> str:
+    import json
+    validators = dict(sorted(v for kind, v in parts if kind == "v"))
+    keys = sorted(v for kind, v in parts if kind == "k")
+    return json.dumps({"validators": validators, "ingested": keys}, ensure_ascii=False)
+
+
+class WriteFeedStateUpdate(beam.PTransform):
+    """(validators, final articles) -> STATE_UPDATE in the staging folder: the feeds' new
+    validators and the keys of the items that became rows. The driver saves it into --state only
+    after the output is committed."""
+
+    def __init__(self, staging: str):
+        super().__init__()
+        self.staging = staging
+
+    def expand(self, pcolls):
+        validators, articles = pcolls
+        from apache_beam.io.filesystems import FileSystems
+        from wirebeam.transforms.write import join
+        path = join(self.staging, STATE_UPDATE)
+
+        def write(parts):
+            with FileSystems.create(path) as handle:
+                handle.write(_state_json(parts).encode("utf-8"))
+
+        keys = (articles
+                | "FeedSources" >> beam.Map(lambda a: a["source"])
+                | "OnlyFeedItems" >> beam.Filter(lambda s: s.startswith("feed:"))
+                | "Keys" >> beam.Map(lambda s: ("k", s[len("feed:"):])))
+        tagged = validators | "Validators" >> beam.Map(lambda v: ("v", tuple(v)))
+        return ((tagged, keys) | "Both" >> beam.Flatten()
+                | "One" >> beam.combiners.ToList()
+                | "Write" >> beam.Map(write))

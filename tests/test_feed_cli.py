@@ -1,0 +1,111 @@
+"""End to end through `wirebeam run` against a real feed server on 127.0.0.1: full pages,
+a summary-only item, 304 on the rerun, one new item on the third run, a mixed file input,
+Parquet read back with pyarrow and DuckDB, the state file written after commit."""
+import http.server
+import json
+import threading
+
+import pytest
+
+from conftest import ROOT, read_articles, run_cli
+
+PARA = ("Die Stadtbibliothek verlängert ab Juni ihre Öffnungszeiten an den Wochenenden und öffnet "
+        "sonntags von zehn bis sechzehn Uhr, wie die Leitung am Montag mitteilte. ")
+
+
+def page(title, n):
+    body = "".join(f"<p>{PARA}Absatz {i} zu {title}.</p>" for i in range(4))
+    return (f"<html><head><title>{title}</title><meta property=\"article:published_time\" "
+            f"content=\"2025-06-0{n}T10:00:00+00:00\"></head><body><article><h1>{title}</h1>{body}"
+            f"</article></body></html>").encode("utf-8")
+
+
+def rss(base, items):
+    entries = "".join(
+        f"<item><title>{t}</title><link>{base}/{path}</link><guid isPermaLink=\"false\">{guid}</guid>"
+        f"<pubDate>Mon, 02 Jun 2025 08:00:00 GMT</pubDate><description>Kurzfassung: {t}.</description></item>"
+        for guid, t, path in items)
+    return (f"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Stadtnachrichten</title>"
+            f"<link>{base}/</link><description>x</description>{entries}</channel></rss>").encode("utf-8")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        srv = self.server
+        srv.hits.append(self.path)
+        base = f"http://127.0.0.1:{srv.server_address[1]}"
+        headers = [("Content-Type", "text/html; charset=utf-8")]
+        if self.path == "/feed.xml":
+            etag = f'"v{len(srv.items)}"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            status, body, headers = 200, rss(base, srv.items), [("ETag", etag), ("Content-Type", "application/rss+xml")]
+        elif self.path.startswith("/news/"):
+            n = int(self.path.rsplit("-", 1)[1])
+            status, body = 200, page(f"Bibliothek Meldung {n}", n)
+        elif self.path == "/robots.txt":
+            status, body = 200, b"User-agent: *\nAllow: /\n"
+        else:
+            status, body = 404, b"nope"
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def server():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads, srv.hits = True, []
+    srv.items = [("bib-1", "Bibliothek Meldung 1", "news/m-1"), ("bib-2", "Nicht mehr da", "gone-2")]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def _run(feed, out, state, *extra):
+    result = run_cli("run", "--feed", feed, "--output", out, "--state", state, "--allow-host", "127.0.0.1",
+                     "--host-delay", "0.05", "--fetch-timeout", "2", "--extract-timeout", "0",
+                     "--contact", "ops@example.org", *extra, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_three_runs_new_items_only_with_state(server, tmp_path):
+    import duckdb
+    feed = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+    state = tmp_path / "state"
+    _run(feed, tmp_path / "out1", state, "--input", str(ROOT / "samples"))
+    table = read_articles(tmp_path / "out1").to_pylist()
+    fed = sorted((r for r in table if r["feed_url"]), key=lambda r: r["guid"])
+    assert [(r["guid"], r["text_source"]) for r in fed] == [("bib-1", "page"), ("bib-2", "feed_summary")]
+    assert fed[0]["title"] == "Bibliothek Meldung 1" and "Stadtbibliothek" in fed[0]["text"]
+    assert fed[1]["item_title"] == "Nicht mehr da" and fed[1]["published"].startswith("2025-06-02")
+    assert any(r["feed_url"] is None and r["text_source"] is None for r in table)  # files mixed in
+    saved = json.loads((state / "state.json").read_text())
+    assert saved["seen"] == ["bib-1", "bib-2"] and saved["validators"][feed]["etag"] == '"v2"'
+
+    server.hits.clear()
+    _run(feed, tmp_path / "out2", state)  # unchanged feed: 304, no page fetched
+    assert server.hits == ["/robots.txt", "/feed.xml"]
+    report = json.loads((tmp_path / "out2" / "run.json").read_text())
+    assert report["articles"] == 0 and report["failures"]["total"] == 0
+    assert report["metrics"]["feeds.not_modified"] == 1
+
+    server.items.append(("bib-3", "Bibliothek Meldung 3", "news/m-3"))
+    server.hits.clear()
+    _run(feed, tmp_path / "out3", state)
+    assert server.hits.count("/news/m-1") == 0 and server.hits.count("/news/m-3") == 1
+    rows = duckdb.sql(f"SELECT guid, text_source, title FROM read_parquet('{tmp_path}/out3/articles/**/*.parquet', "
+                      f"hive_partitioning=true)").fetchall()
+    assert rows == [("bib-3", "page", "Bibliothek Meldung 3")]
+    assert json.loads((state / "state.json").read_text())["seen"] == ["bib-1", "bib-2", "bib-3"]

@@ -1,0 +1,120 @@
+"""Feeds -> new items: fetch each feed (URL or local file) with a conditional GET, parse it, drop
+the items already ingested in earlier runs, cap the rest.
+
+Outputs: `items` (FeedItem), `validators` ((feed url, {etag, last_modified}) for the state saved
+after the run is committed) and FAILURES (stage `feed`). A 304 answer means nothing new and is
+not a failure. Also `feeds_file_urls` reads `--feeds-file` (OPML or one URL a line).
+"""
+import os
+import xml.etree.ElementTree as ET
+from typing import Dict, List, Optional, Set
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from wirebeam.transforms.failures import FAILURES, describe, fail
+from wirebeam.transforms.feeds import FeedError, check_safe_xml, parse_feed
+from wirebeam.transforms.fetch import FetchError, FetchPolicy, fetch_with_retries
+from wirebeam.transforms.politeness import Robots
+
+MAX_FEED_FILE = 16 * 1024 * 1024
+
+
+def is_url(feed: str) -> bool:
+    return feed.startswith(("http://", "https://")) or "://" in feed
+
+
+def feeds_file_urls(path: str) -> List[str]:
+    """The feeds listed in an OPML file (xmlUrl of each outline) or a text file (one a line, # comments)."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FEED_FILE)
+    if path.lower().endswith((".opml", ".xml")) or data.lstrip().startswith(b"<"):
+        check_safe_xml(data)
+        root = ET.fromstring(data)
+        return [o.get("xmlUrl") for o in root.iter("outline") if o.get("xmlUrl")]
+    lines = (line.strip() for line in data.decode("utf-8", "replace").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+class FetchFeed(beam.DoFn):
+    """One feed -> its new items (at most `max_items`), its validators, or a failure."""
+
+    def __init__(self, policy: FetchPolicy, conditional: Dict[str, Dict[str, str]], seen: Set[str],
+                 max_items: int):
+        """`conditional`: feed -> If-None-Match / If-Modified-Since headers from the state."""
+        self.policy, self.conditional, self.seen, self.max_items = policy, conditional, seen, max_items
+        self.fetched = Metrics.counter("feeds", "feeds_fetched")
+        self.not_modified = Metrics.counter("feeds", "not_modified")
+        self.new = Metrics.counter("feeds", "items_new")
+        self.old = Metrics.counter("feeds", "items_seen")
+        self.capped = Metrics.counter("feeds", "items_over_cap")
+
+    def setup(self):
+        self.robots = Robots(self.policy)
+
+    def _bytes(self, feed: str):
+        if not is_url(feed):
+            with open(feed, "rb") as handle:
+                data = handle.read(self.policy.max_bytes + 1)
+            if len(data) > self.policy.max_bytes:
+                raise FetchError("too_large", f"{feed} is over {self.policy.max_bytes} bytes")
+            return data, None
+        if not self.robots.allowed(feed):
+            raise FetchError("robots_disallowed", feed)
+        response = fetch_with_retries(feed, self.policy, headers=self.conditional.get(feed, {}))
+        if response.status == 304:
+            return None, {}
+        validators = {k: v for k, v in (("etag", response.headers.get("etag")),
+                                        ("last_modified", response.headers.get("last-modified"))) if v}
+        return response.body, validators
+
+    def process(self, feed: str):
+        try:
+            data, validators = self._bytes(feed)
+        except FetchError as exc:
+            yield fail(feed, "feed", exc.reason, exc.detail)
+            return
+        except OSError as exc:
+            yield fail(feed, "feed", "unreadable", describe(exc))
+            return
+        if data is None:
+            self.not_modified.inc()
+            return
+        self.fetched.inc()
+        try:
+            items = parse_feed(data, feed if is_url(feed) else "file://" + os.path.abspath(feed))
+        except FeedError as exc:
+            yield fail(feed, "feed", exc.reason, exc.detail)
+            return
+        except Exception as exc:  # feedparser on something odd: a failure, never a crash
+            yield fail(feed, "feed", "parse_error", describe(exc))
+            return
+        kept = 0
+        for item in items:
+            if not item.key:
+                yield fail(feed, "feed", "no_guid_or_link", item.title or "")
+            elif item.key in self.seen:
+                self.old.inc()
+            elif kept >= self.max_items:
+                self.capped.inc()  # left for the next run: it is not marked seen
+            else:
+                kept += 1
+                self.new.inc()
+                yield item
+        if validators:
+            yield beam.pvalue.TaggedOutput("validators", (feed, validators))
+
+
+class ReadFeeds(beam.PTransform):
+    def __init__(self, feeds: List[str], policy: FetchPolicy, conditional: Dict[str, Dict[str, str]],
+                 seen: Set[str], max_items: int):
+        super().__init__()
+        self.feeds, self.policy, self.conditional, self.seen, self.max_items = (
+            sorted(set(feeds)), policy, conditional, seen, max_items)
+
+    def expand(self, p):
+        return (p
+                | "Feeds" >> beam.Create(self.feeds)
+                | "Reshuffle" >> beam.Reshuffle()
+                | "FetchFeed" >> beam.ParDo(FetchFeed(self.policy, self.conditional, self.seen, self.max_items))
+                .with_outputs("validators", FAILURES, main="items"))
