@@ -109,3 +109,24 @@ def test_three_runs_new_items_only_with_state(server, tmp_path):
                       f"hive_partitioning=true)").fetchall()
     assert rows == [("bib-3", "page", "Bibliothek Meldung 3")]
     assert json.loads((state / "state.json").read_text())["seen"] == ["bib-1", "bib-2", "bib-3"]
+
+
+def test_bad_feeds_are_failure_records_not_crashes(server, tmp_path):
+    import pyarrow.parquet as pq
+    port = server.server_address[1]
+    feeds_file = tmp_path / "feeds.txt"
+    feeds_file.write_text(f"# hostile and broken feeds\nhttp://127.0.0.1:{port}/missing.xml\n"
+                          f"http://127.0.0.2:{port}/feed.xml\nftp://127.0.0.1/feed.xml\n")
+    data = ROOT / "tests" / "data" / "feeds"
+    result = run_cli("run", "--feed", data / "billion_laughs.xml", "--feed", data / "xxe.xml",
+                     "--feed", data / "atom.xml", "--feeds-file", feeds_file, "--output", tmp_path / "out",
+                     "--allow-host", "127.0.0.1", "--fetch-timeout", "2", "--extract-timeout", "0", timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    failures = pq.read_table(tmp_path / "out" / "failures").to_pylist()
+    got = sorted((f["stage"], f["reason"]) for f in failures if f["stage"] == "feed")
+    assert got == [("feed", "bad_scheme"), ("feed", "http_404"), ("feed", "refused_address"),
+                   ("feed", "unsafe_xml"), ("feed", "unsafe_xml")]
+    # the Atom file's item links to a host that does not resolve here: the feed's own text is used
+    rows = read_articles(tmp_path / "out").to_pylist()
+    assert [r["text_source"] for r in rows] in (["feed_content"], ["feed_summary"])
+    assert not (tmp_path / "state").exists()  # no --state: nothing kept

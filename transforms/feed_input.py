@@ -14,6 +14,7 @@ from apache_beam.metrics import Metrics
 
 from wirebeam.transforms.failures import FAILURES, describe, fail
 from wirebeam.transforms.feeds import FeedError, check_safe_xml, parse_feed
+from wirebeam.transforms.feed_items import check_scheme
 from wirebeam.transforms.fetch import FetchError, FetchPolicy, fetch_with_retries
 from wirebeam.transforms.politeness import Robots
 
@@ -59,6 +60,7 @@ class FetchFeed(beam.DoFn):
             if len(data) > self.policy.max_bytes:
                 raise FetchError("too_large", f"{feed} is over {self.policy.max_bytes} bytes")
             return data, None
+        check_scheme(feed)
         if not self.robots.allowed(feed):
             raise FetchError("robots_disallowed", feed)
         response = fetch_with_retries(feed, self.policy, headers=self.conditional.get(feed, {}))

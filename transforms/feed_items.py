@@ -22,6 +22,12 @@ from wirebeam.transforms.politeness import HostThrottle, Robots
 _TAG = re.compile(r"<[^>]+>")
 
 
+def check_scheme(url: str) -> None:
+    """bad_scheme before robots.txt is asked (robots of an ftp: site would read as a disallow)."""
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise FetchError("bad_scheme", f"only http and https are fetched: {url}")
+
+
 def item_source(item: FeedItem) -> str:
     """The stable source of a feed item (and so its article id): guid, else link."""
     return f"feed:{item.key}"
@@ -88,6 +94,7 @@ class FetchPagesOfHost(beam.DoFn):
         self.throttle = HostThrottle(self.delay)
 
     def _get_page(self, url: str) -> bytes:
+        check_scheme(url)
         if not self.robots.allowed(url):
             raise FetchError("robots_disallowed", url)
         self.throttle.wait(url, self.robots.crawl_delay(url))

@@ -40,6 +40,8 @@ class Robots:
             response = self._fetch(site + "/robots.txt", self.policy)
             return robots_rules(response.status, response.body)
         except FetchError as exc:
+            if exc.reason in ("refused_address", "bad_scheme", "dns_error"):
+                raise  # the site itself may not be contacted: say so, not "robots disallow"
             if exc.reason.startswith("http_4"):
                 return robots_rules(int(exc.reason[5:]), b"")
             rules = urllib.robotparser.RobotFileParser()
