@@ -32,3 +32,28 @@ def read_articles(out):
 def read_failures(out):
     import pyarrow.parquet as pq
     return pq.read_table(str(pathlib.Path(out) / "failures"))
+
+
+class LoopbackHandler:
+    """Mixin for test HTTP handlers: quiet, and `reply(status, body, headers)` in one call."""
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def serve(handler, address="127.0.0.1"):
+    """A real HTTP server on a free loopback port, in a daemon thread; `.hits` lists the paths asked."""
+    import http.server
+    import threading
+    server = http.server.ThreadingHTTPServer((address, 0), handler)
+    server.daemon_threads, server.hits = True, []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -3,11 +3,10 @@ a summary-only item, 304 on the rerun, one new item on the third run, a mixed fi
 Parquet read back with pyarrow and DuckDB, the state file written after commit."""
 import http.server
 import json
-import threading
 
 import pytest
 
-from conftest import ROOT, read_articles, run_cli
+from conftest import ROOT, LoopbackHandler, read_articles, run_cli, serve
 
 PARA = ("Die Stadtbibliothek verlängert ab Juni ihre Öffnungszeiten an den Wochenenden und öffnet "
         "sonntags von zehn bis sechzehn Uhr, wie die Leitung am Montag mitteilte. ")
@@ -29,10 +28,7 @@ def rss(base, items):
             f"<link>{base}/</link><description>x</description>{entries}</channel></rss>").encode("utf-8")
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
+class Handler(LoopbackHandler, http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         srv = self.server
         srv.hits.append(self.path)
@@ -53,20 +49,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, body = 200, b"User-agent: *\nAllow: /\n"
         else:
             status, body = 404, b"nope"
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(status, body, headers)
 
 
 @pytest.fixture
 def server():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads, srv.hits = True, []
+    srv = serve(Handler)
     srv.items = [("bib-1", "Bibliothek Meldung 1", "news/m-1"), ("bib-2", "Nicht mehr da", "gone-2")]
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield srv
     srv.shutdown()
     srv.server_close()

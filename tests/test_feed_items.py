@@ -2,11 +2,12 @@
 the feed's content and summary, robots Disallow, 404 and a refused address as fallbacks, and the
 Beam step keyed by host."""
 import http.server
-import threading
 
 import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
+
+from conftest import LoopbackHandler, serve
 
 from wirebeam.transforms.feed_items import FetchItemPages, item_article, item_source
 from wirebeam.transforms.feeds import FeedItem
@@ -24,10 +25,7 @@ PAGE = ("<html><head><title>Markthalle wird saniert</title>"
         + "".join(f"<p>{p}</p>" for p in PARAS) + "</article></body></html>").encode("utf-8")
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
+class Handler(LoopbackHandler, http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.server.hits.append(self.path)
         if self.path == "/robots.txt":
@@ -36,18 +34,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body, status = PAGE, 200
         else:
             body, status = b"not here", 404
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(status, body, [("Content-Type", "text/html; charset=utf-8")])
 
 
 @pytest.fixture(scope="module")
 def server():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads, srv.hits = True, []
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = serve(Handler)
     yield f"http://127.0.0.1:{srv.server_address[1]}", srv
     srv.shutdown()
     srv.server_close()

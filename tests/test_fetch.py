@@ -2,41 +2,30 @@
 import gzip
 import http.server
 import socket
-import threading
 import time
 
 import pytest
 
+from conftest import LoopbackHandler, serve
 from wirebeam.transforms.fetch import (FetchError, FetchPolicy, fetch, fetch_with_retries, refused_reason,
                                        retry_after)
 
 PAGE = "<html><body><p>Die Fähre fährt wieder nach Fahrplan.</p></body></html>".encode("utf-8")
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    """Routes of a small test site; each server counts the connections it accepted."""
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status, body=b"", headers=()):
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+class Handler(LoopbackHandler, http.server.BaseHTTPRequestHandler):
+    """Routes of a small test site; each server counts the requests it answered."""
 
     def do_GET(self):
         self.server.hits.append(self.path)
         self.server.user_agents.append(self.headers.get("User-Agent"))
         path = self.path
         if path == "/page":
-            self._send(200, PAGE, [("Content-Type", "text/html; charset=utf-8")])
+            self.reply(200, PAGE, [("Content-Type", "text/html; charset=utf-8")])
         elif path == "/gzip":
-            self._send(200, gzip.compress(PAGE), [("Content-Encoding", "gzip")])
+            self.reply(200, gzip.compress(PAGE), [("Content-Encoding", "gzip")])
         elif path == "/bomb":  # 64 MiB of zeros, about 64 KiB on the wire
-            self._send(200, gzip.compress(b"\0" * (64 << 20), 9), [("Content-Encoding", "gzip")])
+            self.reply(200, gzip.compress(b"\0" * (64 << 20), 9), [("Content-Encoding", "gzip")])
         elif path == "/endless":  # 200 MB streamed without a length
             self.send_response(200)
             self.end_headers()
@@ -49,23 +38,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/silent":
             time.sleep(5)
         elif path.startswith("/loop"):
-            self._send(302, headers=[("Location", "/loop-b" if path == "/loop-a" else "/loop-a")])
+            self.reply(302, headers=[("Location", "/loop-b" if path == "/loop-a" else "/loop-a")])
         elif path.startswith("/hop"):
             n = int(path[4:])
-            self._send(302, headers=[("Location", f"/hop{n + 1}")])
+            self.reply(302, headers=[("Location", f"/hop{n + 1}")])
         elif path == "/to-other":
-            self._send(302, headers=[("Location", f"http://127.0.0.2:{self.server.other_port}/page")])
+            self.reply(302, headers=[("Location", f"http://127.0.0.2:{self.server.other_port}/page")])
         elif path == "/busy":
-            self._send(503 if len(self.server.hits) < 3 else 200, PAGE, [("Retry-After", "0")])
+            self.reply(503 if len(self.server.hits) < 3 else 200, PAGE, [("Retry-After", "0")])
         else:
-            self._send(404, b"not here")
+            self.reply(404, b"not here")
 
 
 def _serve(address):
-    server = http.server.ThreadingHTTPServer((address, 0), Handler)
-    server.daemon_threads = True
-    server.hits, server.user_agents, server.other_port = [], [], None
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(Handler, address)
+    server.user_agents, server.other_port = [], None
     return server
 
 

@@ -1,9 +1,9 @@
 """robots.txt per site and the per-host delay, against real servers on 127.0.0.1."""
 import http.server
-import threading
 
 import pytest
 
+from conftest import LoopbackHandler, serve
 from wirebeam.transforms.fetch import FetchPolicy
 from wirebeam.transforms.politeness import HostThrottle, Robots, robots_rules
 
@@ -11,21 +11,12 @@ ROBOTS = b"User-agent: *\nDisallow: /private\nCrawl-delay: 3\n"
 
 
 def _server(robots_status):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
+    class Handler(LoopbackHandler, http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             self.server.hits.append(self.path)
-            body = ROBOTS if robots_status == 200 else b"no"
-            self.send_response(robots_status if self.path == "/robots.txt" else 200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.hits = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+            self.reply(robots_status if self.path == "/robots.txt" else 200,
+                       ROBOTS if robots_status == 200 else b"no")
+    return serve(Handler)
 
 
 @pytest.fixture(scope="module")
