@@ -18,6 +18,7 @@ import resource
 from typing import Any, Callable, Optional
 
 _CONTEXT = multiprocessing.get_context("spawn")
+_STARTUP_TIMEOUT = 120.0  # seconds for a new child to import its function and report ready
 
 
 class CallTimeout(Exception):
@@ -32,6 +33,7 @@ def _serve(conn, fn: Callable, memory_bytes: Optional[int]) -> None:
     """The child's loop: call `fn` on each argument tuple received, send back the outcome."""
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    conn.send(("ready", None))  # start-up (imports) done: the parent's deadlines start from here
     while True:
         try:
             args = conn.recv()
@@ -67,6 +69,16 @@ class IsolatedFunction:
         self._process.start()
         child.close()
         self._conn = parent
+        # the child imports `fn`'s module first (seconds on a loaded machine); that is not part
+        # of any document's time limit
+        try:
+            ready = parent.poll(_STARTUP_TIMEOUT) and parent.recv() == ("ready", None)
+        except (EOFError, ConnectionResetError):
+            ready = False
+        if not ready:
+            code = self._process.exitcode
+            self.close()
+            raise ChildDied(f"the extraction process did not start (exit code {code})")
 
     def call(self, *args) -> Any:
         if self._process is None or not self._process.is_alive():
@@ -79,7 +91,10 @@ class IsolatedFunction:
                 raise CallTimeout(f"no result after {self._timeout:g} s")
             kind, value = self._conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
-            code = self._process.exitcode if self._process is not None else None
+            code = None
+            if self._process is not None:
+                self._process.join(timeout=5)  # the pipe closes before the child is reaped
+                code = self._process.exitcode
             self.close()
             raise ChildDied(f"the extraction process ended (exit code {code})") from exc
         if kind == "ok":
