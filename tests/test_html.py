@@ -7,7 +7,8 @@ from conftest import BAD, EVAL, SAMPLES, needs
 from trafilatura.utils import load_html
 
 from wirebeam.transforms.decode import decode_bytes
-from wirebeam.transforms.html import ExtractionError, clean_main_text, extract_html, find_lead, with_lead
+from wirebeam.transforms.html import (ExtractionError, clean_main_text, extract_html, find_lead, with_fallback,
+                                      with_lead)
 
 BODY = [
     "Der Sturm hat in der Nacht zu Freitag im Norden schwere Schäden angerichtet, wie die Feuerwehr mitteilte.",
@@ -107,6 +108,29 @@ def test_with_lead_puts_a_missing_prose_lead_first_and_nothing_else():
     blurb = " ".join([LEAD] * 4)
     assert with_lead(BODY, blurb, "de") == BODY                             # too long for a lead
     assert with_lead(BODY, None, "de") == BODY
+
+
+def _front_page(stories: int) -> str:
+    items = "".join(
+        f"<section><h2>Ressort {i}</h2><p>Der Stadtrat hat am Dienstag über Vorlage {i} beraten und nach langer "
+        f"Debatte über Schulen, Straßen und die neue Brücke mit knapper Mehrheit zugestimmt.</p>"
+        f"<p>Die Opposition kündigte an, gegen den Beschluss {i} vor dem Verwaltungsgericht zu klagen.</p></section>"
+        for i in range(stories))
+    return f"<html><head><title>Startseite</title></head><body><main>{items}</main></body></html>"
+
+
+def test_a_short_main_text_gives_way_to_the_baseline_when_that_has_ten_times_as_much():
+    short = "Der Stadtrat hat am Dienstag über Vorlage 0 beraten."   # one block of many (9 words)
+    page = load_html(_front_page(12))                                # 37 words a story: 444 words
+    text = with_fallback(page, short)
+    assert text.startswith("Der Stadtrat hat am Dienstag über Vorlage 0") and "Beschluss 11" in text
+    assert len(text.split()) >= 10 * len(short.split())
+    assert load_html(_front_page(12)).xpath("count(//p)") == page.xpath("count(//p)")  # tree left as it was
+    # a page with less than ten times the main text (74 words against 9): the main text stands
+    assert with_fallback(load_html(_front_page(2)), short) == short
+    # a main text of 120 words or more is not second-guessed, however long the page
+    long_text = " ".join(["Wort"] * 120)
+    assert with_fallback(load_html(_front_page(40)), long_text) == long_text
 
 
 def test_utf8_page_that_declares_latin1_decodes_as_utf8():
