@@ -234,8 +234,9 @@ def _without_teaser_tail(lines: List[str], lang: Optional[str]) -> List[str]:
     return [line for i, line in enumerate(lines) if i not in drop]
 
 
-def extract_html(raw, url: Optional[str] = None) -> dict:
-    html = decode_bytes(raw, html=True)[0] if isinstance(raw, bytes) else raw
+def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) -> dict:
+    """`charset`: the encoding the transport declared for `raw` (HTTP Content-Type), if any."""
+    html = decode_bytes(raw, html=True, charset=charset)[0] if isinstance(raw, bytes) else raw
     try:
         tree = load_html(html)
         if tree is None:
