@@ -1,16 +1,21 @@
 """WARC input: archives written here by hand (plain and gzip-per-record), read by the pure
-functions of `transforms.warc` and by `ReadDocuments`."""
+functions of `transforms.warc`, by `ReadDocuments`, and end to end through `wirebeam run`."""
 import datetime as dt
 import gzip
 import io
+import json
 import random
 import tracemalloc
 
+import duckdb
 import pytest
 
-from warcfiles import ENGLISH_PAGE, GERMAN_PAGE, record, request, response, warcinfo, write_warc
+from conftest import read_articles, read_failures, run_cli
+from warcfiles import ENGLISH_PAGE, GERMAN_PAGE, WEATHER_PAGE, record, request, response, warcinfo, write_warc
+from wirebeam.transforms.extract import extract_document
 from wirebeam.transforms.read import ReadDocuments, input_format
-from wirebeam.transforms.warc import parse_content_type, parse_warc_date, read_warc, record_source, skip_reason
+from wirebeam.transforms.warc import (parse_content_type, parse_warc_date, read_warc, record_source, skip_reason,
+                                      with_record_fields)
 
 DE_URL = "https://nachrichten.example.de/kueste/neue-faehre?ref=rss"
 EN_URL = "https://news.example.com/local/library"
@@ -36,6 +41,11 @@ def crawl_records():
 def events(path, limit=1 << 20):
     with open(path, "rb") as stream:
         return list(read_warc(stream, limit))
+
+
+def test_help_names_warc_input():
+    result = run_cli("run", "--help")
+    assert result.returncode == 0 and ".warc.gz" in result.stdout and "WARC" in result.stdout
 
 
 def test_input_format_warc():
@@ -168,3 +178,79 @@ def test_read_documents_dispatches_warc_and_accounts_for_every_file(tmp_path):
     offsets = write_warc(blank, [response(EN_URL, b"  \n")])
     failures = _run(ReadDocuments(1 << 20, 1 << 20), blank)["failures"]
     assert [(f["source"], f["reason"]) for f in failures] == [(f"{blank}#0", "empty")]
+
+
+def test_record_fields_url_dates_and_extraction():
+    fetched = dt.datetime(2025, 3, 16, 7, 30, 2, tzinfo=UTC)
+    doc = {"source": "/c/a.warc#10", "format": "warc", "raw": ENGLISH_PAGE.encode("cp1252"), "url": EN_URL,
+           "fetched_at": fetched, "charset": "windows-1252"}
+    kind, article = extract_document(doc)
+    assert kind == "article" and article["input_format"] == "warc"
+    assert article["url"] == EN_URL and article["site"] == "news.example.com"
+    assert (article["published"], article["date_precision"]) == ("2025-03-16T07:30:02+00:00", "time")
+    assert article["fetched_at"] == fetched and "reading club" in article["text"]
+    # the page's own date wins over the fetch time; the target URI over the canonical link
+    kind, article = extract_document({**doc, "raw": GERMAN_PAGE.encode(), "url": DE_URL, "charset": "utf-8"})
+    assert (article["published"], article["date_precision"], article["url"]) == ("2025-03-14", "day", DE_URL)
+    # without a target URI the page's canonical url is kept
+    plain = with_record_fields({"url": "https://canonical.example/x", "published": None}, None, None)
+    assert plain == {"url": "https://canonical.example/x", "published": None, "fetched_at": None}
+
+
+def test_warc_end_to_end_through_the_cli(tmp_path):
+    src = tmp_path / "in"
+    (src / "crawl").mkdir(parents=True)
+    records = crawl_records()
+    records.insert(5, response("https://e.example/huge", b"<html><body><p>" + b"a" * 300_000 + b"</p></body></html>"))
+    offsets = write_warc(src / "crawl" / "CC-NEWS-1.warc.gz", records, gzip_per_record=True)
+    cut_offsets = write_warc(src / "crawl" / "CC-NEWS-2.warc", [warcinfo(), response(
+        "https://news.example.com/weather", WEATHER_PAGE.encode()),
+        response("https://news.example.com/sport", GERMAN_PAGE.encode())])
+    whole = (src / "crawl" / "CC-NEWS-2.warc").read_bytes()
+    (src / "crawl" / "CC-NEWS-2.warc").write_bytes(whole[:cut_offsets[2] + 500])  # truncated in the third record
+    write_warc(src / "crawl" / "robots.warc", [request(EN_URL)])
+    (src / "library.html").write_text(ENGLISH_PAGE, encoding="utf-8")  # the same page as an .html file
+    out = tmp_path / "out"
+    result = run_cli("run", "--input", f"{src}/crawl/*.warc*", "--input", src / "library.html", "--output", out,
+                     "--max-input-bytes", 200_000)
+    assert result.returncode == 0, result.stderr
+
+    crawl = str(src / "crawl" / "CC-NEWS-1.warc.gz")
+    rows = {row["source"]: row for row in read_articles(out).to_pylist()}
+    de, en = rows[f"{crawl}#{offsets[2]}"], rows[f"{crawl}#{offsets[4]}"]
+    assert (de["input_format"], de["url"], de["language"]) == ("warc", DE_URL, "de")
+    assert (de["published"], de["date"]) == ("2025-03-14", "2025-03-14")
+    assert de["fetched_at"] == dt.datetime(2025, 3, 15, 6, 0, 1, tzinfo=UTC)
+    assert de["text"].startswith("Eine neue Fähre soll") and "Impressum" not in de["text"]
+    assert (en["url"], en["language"], en["date_precision"]) == (EN_URL, "en", "time")
+    assert en["published"] == "2025-03-16T07:30:02+00:00" and en["date"] == "2025-03-16"
+    assert en["fetched_at"] == dt.datetime(2025, 3, 16, 7, 30, 2, 250000, tzinfo=UTC)
+    weather = rows[f"{src / 'crawl' / 'CC-NEWS-2.warc'}#{cut_offsets[1]}"]
+    assert "coastal road" in weather["text"]
+    html = rows[str(src / "library.html")]
+    assert html["input_format"] == "html" and html["fetched_at"] is None
+    # the page as a record and as a file are one copy group (dedup does not care about the format)
+    assert html["dup_group"] == en["dup_group"] and [html["is_duplicate"], en["is_duplicate"]].count(False) == 1
+    assert len(rows) == 4
+
+    failures = sorted((f["source"], f["reason"]) for f in read_failures(out).to_pylist())
+    assert failures == [(f"{crawl}#{offsets[5]}", "too_large"),
+                        (f"{src / 'crawl' / 'CC-NEWS-2.warc'}#{cut_offsets[2]}", "unreadable"),
+                        (str(src / "crawl" / "robots.warc"), "empty")]
+    assert {f["stage"] for f in read_failures(out).to_pylist()} == {"read"}
+
+    report = json.loads((out / "run.json").read_text())
+    metrics = report["metrics"]
+    assert metrics["warc.pages"] == 3
+    assert (metrics["warc.skipped.not_html"], metrics["warc.skipped.http_404"], metrics["warc.skipped.http_301"]) == \
+        (1, 1, 1)
+    assert metrics["warc.records.request"] == 3 and metrics["warc.records.warcinfo"] == 2
+    assert metrics["warc.records.metadata"] == 1
+
+    con = duckdb.connect()
+    got = con.sql(f"SELECT url, fetched_at, input_format FROM read_parquet('{out}/articles/**/*.parquet', "
+                  f"hive_partitioning=true) WHERE input_format = 'warc' ORDER BY fetched_at").fetchall()
+    assert [(u, f.astimezone(UTC).isoformat(), i) for u, f, i in got] == [
+        ("https://news.example.com/weather", "2025-03-15T06:00:00+00:00", "warc"),
+        (DE_URL, "2025-03-15T06:00:01+00:00", "warc"),
+        (EN_URL, "2025-03-16T07:30:02.250000+00:00", "warc")]
