@@ -18,6 +18,7 @@ import resource
 from typing import Any, Callable, Optional
 
 _CONTEXT = multiprocessing.get_context("spawn")
+_STARTUP_TIMEOUT = 120  # seconds for a new child to import what it runs
 
 
 class CallTimeout(Exception):
@@ -32,6 +33,7 @@ def _serve(conn, fn: Callable, memory_bytes: Optional[int]) -> None:
     """The child's loop: call `fn` on each argument tuple received, send back the outcome."""
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    conn.send(("ready", None))  # `fn`'s module is imported by now: start-up is not part of a call's deadline
     while True:
         try:
             args = conn.recv()
@@ -67,6 +69,22 @@ class IsolatedFunction:
         self._process.start()
         child.close()
         self._conn = parent
+        # Wait for the child to be up (interpreter, imports) before a deadline starts to count.
+        if not parent.poll(_STARTUP_TIMEOUT):
+            self.close()
+            raise ChildDied(f"the extraction process did not start within {_STARTUP_TIMEOUT} s")
+        try:
+            parent.recv()
+        except EOFError as exc:
+            code = self._exit_code()
+            self.close()
+            raise ChildDied(f"the extraction process ended while starting (exit code {code})") from exc
+
+    def _exit_code(self):
+        if self._process is None:
+            return None
+        self._process.join(timeout=2)  # the pipe closes as the child exits, a moment before it can be reaped
+        return self._process.exitcode
 
     def call(self, *args) -> Any:
         if self._process is None or not self._process.is_alive():
@@ -79,7 +97,7 @@ class IsolatedFunction:
                 raise CallTimeout(f"no result after {self._timeout:g} s")
             kind, value = self._conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
-            code = self._process.exitcode if self._process is not None else None
+            code = self._exit_code()
             self.close()
             raise ChildDied(f"the extraction process ended (exit code {code})") from exc
         if kind == "ok":
