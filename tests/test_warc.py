@@ -88,6 +88,23 @@ def test_read_warc_pages_offsets_and_what_is_counted(tmp_path, gzip_per_record):
     assert next(iter(read_warc(io.BytesIO(data[offsets[4]:]), 1 << 20))).raw == ENGLISH_PAGE.encode()
 
 
+def test_read_warc_undoes_http_chunking_and_gzip_and_notes_crawler_cuts(tmp_path):
+    packed = gzip.compress(GERMAN_PAGE.encode("utf-8"))
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(packed[i:i + 500]), packed[i:i + 500])
+                       for i in range(0, len(packed), 500)) + b"0\r\n\r\n"
+    head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Encoding: gzip\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    cut = ENGLISH_PAGE.encode()[:600]  # what a crawler with a size limit keeps of a page
+    path = tmp_path / "wire.warc"
+    write_warc(path, [record("response", head + chunked, uri=DE_URL, content_type="application/http; msgtype=response"),
+                      record("response", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + cut, uri=EN_URL,
+                             content_type="application/http; msgtype=response", extra=[("WARC-Truncated", "length")])])
+    got = events(path)
+    assert [e.kind for e in got] == ["document", "document"]
+    assert got[0].raw == GERMAN_PAGE.encode("utf-8") and got[0].cut_by_crawler is None
+    assert got[1].raw == cut and got[1].cut_by_crawler == "length"
+
+
 def test_read_warc_truncated_keeps_what_came_before(tmp_path):
     records = crawl_records()
     for gzip_per_record in (False, True):

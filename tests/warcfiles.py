@@ -61,7 +61,7 @@ def http_response(body: bytes, status: str = "200 OK", content_type="text/html; 
 
 
 def record(kind: str, block: bytes, uri=None, date="2025-03-15T06:00:00Z", content_type=None,
-           length=None) -> bytes:
+           length=None, extra=()) -> bytes:
     """One WARC/1.1 record; `length` overrides Content-Length (to write a broken one)."""
     rid = hashlib.sha1(kind.encode() + (uri or "").encode() + block[:200]).hexdigest()
     headers = [("WARC-Type", kind), ("WARC-Record-ID", f"<urn:uuid:{rid[:8]}-{rid[8:12]}-{rid[12:16]}-{rid[16:20]}-{rid[20:32]}>"),
@@ -72,6 +72,7 @@ def record(kind: str, block: bytes, uri=None, date="2025-03-15T06:00:00Z", conte
         content_type = {"response": "application/http; msgtype=response", "request": "application/http; msgtype=request",
                         "revisit": "application/http; msgtype=response",
                         "warcinfo": "application/warc-fields"}.get(kind, "application/octet-stream")
+    headers += list(extra)
     headers += [("Content-Type", content_type), ("Content-Length", str(len(block) if length is None else length))]
     head = "WARC/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
     return head.encode("utf-8") + block + b"\r\n\r\n"

@@ -219,6 +219,8 @@ class ReadDocuments(beam.DoFn):
                         pages += 1
                         self.documents.inc()
                         Metrics.counter("warc", "pages").inc()
+                        if event.cut_by_crawler:  # the crawler kept only the start of the page; extracted as it is
+                            Metrics.counter("warc", "pages_cut_by_crawler").inc()
                         yield {"source": source, "format": "warc", "raw": event.raw, "url": event.url,
                                "fetched_at": event.fetched_at, "charset": event.charset}
                     elif event.kind in ("record", "skipped"):

@@ -35,7 +35,8 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 class WarcEvent(NamedTuple):
     """One outcome of reading an archive.
 
-    kind: "document" (an HTML page: `raw`, `url`, `fetched_at`, `charset`), "record" (a record that
+    kind: "document" (an HTML page: `raw`, `url`, `fetched_at`, `charset`; `cut_by_crawler` is the
+    WARC-Truncated reason when the crawler stored only the start of the page, e.g. "length"), "record" (a record that
     is no response: `reason` is its WARC-Type), "skipped" (a response that is not a page: `reason`
     http_NNN or not_html), "too_large" / "empty" (a page over the cap / without content), "corrupt"
     (reading ended at `offset`: the archive is truncated or damaged there; always the last event).
@@ -48,6 +49,7 @@ class WarcEvent(NamedTuple):
     url: Optional[str] = None
     fetched_at: Optional[dt.datetime] = None
     charset: Optional[str] = None
+    cut_by_crawler: Optional[str] = None
 
 
 def record_source(path: str, offset: int) -> str:
@@ -166,7 +168,8 @@ def _event(record, limit: int) -> WarcEvent:
     if not raw.strip():
         return WarcEvent("empty", 0, "empty", f"the response for {uri or '?'} has no content")
     return WarcEvent("document", 0, raw=raw, url=uri, charset=charset,
-                     fetched_at=parse_warc_date(record.rec_headers.get_header("WARC-Date")))
+                     fetched_at=parse_warc_date(record.rec_headers.get_header("WARC-Date")),
+                     cut_by_crawler=record.rec_headers.get_header("WARC-Truncated"))
 
 
 def _damage(record, records, offset: int) -> Optional[str]:
