@@ -88,6 +88,15 @@ def test_read_warc_pages_offsets_and_what_is_counted(tmp_path, gzip_per_record):
     assert next(iter(read_warc(io.BytesIO(data[offsets[4]:]), 1 << 20))).raw == ENGLISH_PAGE.encode()
 
 
+def test_gzip_is_told_by_content_not_by_name(tmp_path):
+    zipped_plainly_named = tmp_path / "a.warc"
+    write_warc(zipped_plainly_named, crawl_records(), gzip_per_record=True)
+    plain_named_gz = tmp_path / "b.warc.gz"
+    write_warc(plain_named_gz, crawl_records())
+    for path in (zipped_plainly_named, plain_named_gz):
+        assert [e.raw for e in events(path) if e.kind == "document"] == [GERMAN_PAGE.encode(), ENGLISH_PAGE.encode()]
+
+
 def test_read_warc_undoes_http_chunking_and_gzip_and_notes_crawler_cuts(tmp_path):
     packed = gzip.compress(GERMAN_PAGE.encode("utf-8"))
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(packed[i:i + 500]), packed[i:i + 500])
