@@ -4,6 +4,10 @@
 files directly); `ReadDocuments` in `transforms.read` opens the file through Beam's FileSystems
 and turns its events into documents, failure records and metrics counters.
 
+warcio (not FastWARC): a pure-Python wheel that reads any object with `read()`, as Beam's file
+objects are (FastWARC 2.0.1 panicked on a stream without `tell()`); parsing costs well under 1 ms a
+record, next to about 30 ms of extraction a page.
+
 The archive is streamed with warcio, record by record: a record's body is read only when the
 record is an HTML page, and then at most `limit` bytes of it (`read._bounded_read`, the same cap
 as for files); whatever is left of a record is skipped in 16 KiB reads. Memory per file is one
