@@ -22,14 +22,15 @@ class WirebeamOptions(PipelineOptions):
         group = parser.add_argument_group("wirebeam")
         _add(group, "input", action="append", default=None, metavar="PATTERN",
              help="Input files: a glob, a file or a directory (searched recursively); repeatable. "
-                  "Reads .txt, .html/.htm, .jsonl (one article a line), each optionally gzip-compressed (.gz). "
+                  "Reads .txt, .html/.htm, .jsonl (one article a line), each optionally gzip-compressed (.gz), "
+                  "and WARC crawl archives (.warc, .warc.gz: every 2xx HTML response record is one article). "
                   "Quote globs so the shell does not expand them.")
         _add(group, "output", default=None, metavar="DIR",
              help="Output folder. Receives articles/date=.../part-*.parquet, failures/part-*.parquet and run.json. "
                   "A rerun into the same folder replaces what an earlier run left there.")
         _add(group, "max-input-bytes", type=int, default=16 * MiB, metavar="N",
              help="Largest document read, in bytes after decompression (default 16 MiB). Larger files end as "
-                  "failure records with reason too_large.")
+                  "failure records with reason too_large. In a WARC archive it caps each page, not the file.")
         _add(group, "max-line-bytes", type=int, default=4 * MiB, metavar="N",
              help="Largest JSON line read, in bytes after decompression (default 4 MiB).")
         _add(group, "extract-timeout", type=float, default=120.0, metavar="SECONDS",

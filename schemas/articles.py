@@ -15,8 +15,8 @@ ENTITY = pa.struct([
 
 ARTICLE = pa.schema([
     pa.field("id", pa.string(), nullable=False),          # stable: hash of `source`
-    pa.field("source", pa.string(), nullable=False),      # input path, or path:LINE for a JSON line
-    pa.field("input_format", pa.string()),                # text | html | jsonl
+    pa.field("source", pa.string(), nullable=False),      # input path, path:LINE for a JSON line, path#OFFSET for a WARC record
+    pa.field("input_format", pa.string()),                # text | html | jsonl | warc | feed
     pa.field("url", pa.string()),                         # canonical url when known
     pa.field("title", pa.string()),
     pa.field("authors", pa.list_(pa.string())),
@@ -37,6 +37,8 @@ ARTICLE = pa.schema([
     pa.field("feed_url", pa.string()),                    # the feed the item came from
     pa.field("guid", pa.string()),                        # the item's guid / Atom id
     pa.field("item_title", pa.string()),                  # the item's title as the feed gives it
+    # WARC inputs only (null otherwise):
+    pa.field("fetched_at", pa.timestamp("us", tz="UTC")),  # WARC-Date of the record: when the page was fetched
     pa.field("ingested_at", pa.timestamp("us", tz="UTC")),
 ])
 

@@ -162,3 +162,17 @@ def test_real_pages_without_spaces_or_with_privacy_words_are_extracted(name, wor
     assert len(text) > 500
     if words:
         assert words in text
+
+
+def test_http_charset_is_a_hint_after_utf8():
+    """The charset of an HTTP Content-Type (WARC records) is tried after strict UTF-8, before the meta charset."""
+    latin9 = "Preis: 5 € für die Überfahrt".encode("iso-8859-15")
+    assert decode_bytes(latin9, html=True, charset="iso-8859-15")[0] == "Preis: 5 € für die Überfahrt"
+    assert decode_bytes(latin9, html=True)[0] != "Preis: 5 € für die Überfahrt"  # detection alone reads ¤
+    # valid UTF-8 wins over a wrong declaration, as for the meta charset; an unknown label is ignored
+    assert decode_bytes("Fähre".encode(), charset="iso-8859-1")[0] == "Fähre"
+    sentence = "Die Fähre fährt über den Fluss, während die Brücke gesperrt ist."
+    assert decode_bytes(sentence.encode("cp1252"), charset="no-such-charset")[0] == sentence
+    page = '<html><head><meta charset="iso-8859-1"></head><body><p>Preis: 5 € für die Überfahrt</p></body></html>'
+    assert "5 € für" in decode_bytes(page.encode("iso-8859-15"), html=True, charset="ISO-8859-15")[0]
+    assert "5 ¤ für" in decode_bytes(page.encode("iso-8859-15"), html=True)[0]  # the meta charset alone

@@ -1,4 +1,5 @@
-"""Bytes -> text: BOM, then strict UTF-8, then a declared HTML charset, then detection, then cp1252.
+"""Bytes -> text: BOM, then strict UTF-8, then a declared charset (the HTTP Content-Type's, when the
+bytes came with one, then the HTML meta charset), then detection, then cp1252.
 
 Strict UTF-8 goes before the declared charset: pages that are UTF-8 but declare iso-8859-1 are
 common (a template's old meta tag), while text in a single-byte encoding almost never happens
@@ -6,7 +7,7 @@ to form valid UTF-8 sequences, so a successful strict decode is the stronger evi
 """
 import codecs
 import re
-from typing import Tuple
+from typing import Optional, Tuple
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -42,8 +43,19 @@ def looks_binary(raw: bytes) -> bool:
     return controls > 0.02 * len(sample)
 
 
-def decode_bytes(raw: bytes, *, html: bool = False) -> Tuple[str, str]:
-    """-> (text, encoding). Never raises."""
+def _decode_declared(raw: bytes, declared: Optional[str]):
+    """(text, encoding) in a declared charset, or None when it is unknown or does not fit the bytes."""
+    if not declared:
+        return None
+    try:
+        return raw.decode(declared).replace("\x00", ""), declared
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def decode_bytes(raw: bytes, *, html: bool = False, charset: Optional[str] = None) -> Tuple[str, str]:
+    """-> (text, encoding). Never raises. `charset`: what the transport declared (HTTP Content-Type);
+    like the meta charset it is taken only when the bytes are not valid UTF-8, and before it."""
     for bom, enc in _BOMS:
         if raw.startswith(bom):
             return raw[len(bom):].decode(enc, "replace").replace("\x00", ""), enc
@@ -54,14 +66,15 @@ def decode_bytes(raw: bytes, *, html: bool = False) -> Tuple[str, str]:
         return raw.decode("utf-8").replace("\x00", ""), "utf-8"
     except UnicodeDecodeError:
         pass
+    decoded = _decode_declared(raw, (charset or "").strip().lower())
+    if decoded:
+        return decoded
     if html:
         m = _META.search(raw[:16384])
         if m:
-            declared = m.group(1).decode("ascii", "ignore").lower()
-            try:
-                return raw.decode(declared).replace("\x00", ""), declared
-            except (LookupError, UnicodeDecodeError):
-                pass
+            decoded = _decode_declared(raw, m.group(1).decode("ascii", "ignore").lower())
+            if decoded:
+                return decoded
     try:
         from charset_normalizer import from_bytes
         best = from_bytes(raw[:65536]).best()

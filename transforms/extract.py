@@ -1,6 +1,6 @@
 """Extraction: raw documents -> article dicts (title, metadata, clean text).
 
-HTML goes through trafilatura (`transforms.html`), plain-text scrapes through the furniture
+HTML (files, and pages from WARC archives) goes through trafilatura (`transforms.html`), plain-text scrapes through the furniture
 rules of `transforms.scrape`, JSON lines take their fields and extract their `html` or clean
 their `text`. Publication dates are validated here (`transforms.dates`); nothing raw is kept.
 """
@@ -18,6 +18,7 @@ from wirebeam.transforms.failures import FAILURES, describe, fail, failure_recor
 from wirebeam.transforms.html import ExtractionError, extract_html
 from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction
 from wirebeam.transforms.scrape import credited_agencies, parse_scrape
+from wirebeam.transforms.warc import with_record_fields
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,8 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
     }
 
 
-def from_html(source: str, raw, url: Optional[str] = None, fmt: str = "html") -> dict:
-    page = extract_html(raw, url=url)
+def from_html(source: str, raw, url: Optional[str] = None, fmt: str = "html", charset: Optional[str] = None) -> dict:
+    page = extract_html(raw, url=url, charset=charset)
     text, agencies = credited_agencies(page["text"])
     return make_article(source, fmt, text=text, title=page.get("title"), url=page.get("url") or url,
                         authors=page.get("authors"), site=page.get("site"), published=page.get("published"),
@@ -136,6 +137,10 @@ def extract_document(doc: dict) -> tuple:
                 return "failure", failure_record(source, "decode", "binary", "the file is not text (binary content)")
             if fmt == "html":
                 article = from_html(source, raw)
+            elif fmt == "warc":  # a page from a crawl archive: extracted like a file, then the record's fields
+                article = with_record_fields(from_html(source, raw, url=doc.get("url"), fmt="warc",
+                                                       charset=doc.get("charset")),
+                                             doc.get("url"), doc.get("fetched_at"))
             else:
                 text, _encoding = decode_bytes(raw)
                 article = from_scrape(source, text)

@@ -256,8 +256,9 @@ def with_fallback(tree, text: str) -> str:
     return alternative if len(alternative.split()) >= _FALLBACK_RATIO * words else text
 
 
-def extract_html(raw, url: Optional[str] = None) -> dict:
-    html = decode_bytes(raw, html=True)[0] if isinstance(raw, bytes) else raw
+def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) -> dict:
+    """`charset`: the encoding the transport declared for `raw` (HTTP Content-Type), if any."""
+    html = decode_bytes(raw, html=True, charset=charset)[0] if isinstance(raw, bytes) else raw
     try:
         tree = load_html(html)
         if tree is None:

@@ -2,7 +2,9 @@
 
 Everything goes through Beam's FileSystems, so local paths, gs://, s3:// and hdfs:// all work.
 A document leaves this stage as a dict ``{"source", "format", "raw"}`` (bytes of a text or HTML
-file) or ``{"source", "format": "jsonl", "record"}`` (one parsed JSON object).
+file), ``{"source", "format": "jsonl", "record"}`` (one parsed JSON object) or, for a page in a
+WARC archive (`transforms.warc`), ``{"source": "PATH#OFFSET", "format": "warc", "raw", "url",
+"fetched_at", "charset"}``.
 """
 import gzip
 import io
@@ -18,11 +20,12 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from wirebeam.transforms.failures import FAILURES, describe, fail
+from wirebeam.transforms.warc import read_warc, record_source
 
 log = logging.getLogger(__name__)
 
 FORMATS = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html", ".xhtml": "html",
-           ".jsonl": "jsonl", ".ndjson": "jsonl"}
+           ".jsonl": "jsonl", ".ndjson": "jsonl", ".warc": "warc"}
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1024 * 1024
 
@@ -36,7 +39,7 @@ class TooLarge(Exception):
 
 
 def input_format(path: str) -> Optional[str]:
-    """text | html | jsonl from the file name (a trailing .gz is looked through); None for an unknown
+    """text | html | jsonl | warc from the file name (a trailing .gz is looked through); None for an unknown
     extension; "sniff" when the name has no extension at all."""
     name = path.rsplit("/", 1)[-1]
     if name.lower().endswith(".gz"):
@@ -176,7 +179,10 @@ class ReadDocuments(beam.DoFn):
         fmt = input_format(path)
         if fmt is None:
             yield fail(path, "read", "unsupported_format",
-                       "not a .txt, .html/.htm or .jsonl file (optionally .gz); narrow --input to article files")
+                       "not a .txt, .html/.htm, .jsonl or .warc file (optionally .gz); narrow --input to article files")
+            return
+        if fmt == "warc":
+            yield from self._read_warc(path)
             return
         try:
             if fmt == "jsonl":
@@ -200,6 +206,39 @@ class ReadDocuments(beam.DoFn):
                 return
         self.documents.inc()
         yield {"source": path, "format": fmt, "raw": raw}
+
+    def _read_warc(self, path):
+        """One archive -> its HTML pages as documents; pages too large or empty and a damaged archive
+        as failures; other records and responses that are not pages as counters (namespace warc)."""
+        pages, failed, counts = 0, 0, {}
+        try:
+            with _open(path) as stream:
+                for event in read_warc(stream, self.max_input_bytes):
+                    source = record_source(path, event.offset)
+                    if event.kind == "document":
+                        pages += 1
+                        self.documents.inc()
+                        Metrics.counter("warc", "pages").inc()
+                        if event.cut_by_crawler:  # the crawler kept only the start of the page; extracted as it is
+                            Metrics.counter("warc", "pages_cut_by_crawler").inc()
+                        yield {"source": source, "format": "warc", "raw": event.raw, "url": event.url,
+                               "fetched_at": event.fetched_at, "charset": event.charset}
+                    elif event.kind in ("record", "skipped"):
+                        name = f"records.{event.reason}" if event.kind == "record" else f"skipped.{event.reason}"
+                        counts[name] = counts.get(name, 0) + 1
+                        Metrics.counter("warc", name).inc()
+                    elif event.kind == "too_large":
+                        failed += 1
+                        yield fail(source, "read", "too_large", event.detail)
+                    else:  # empty page, or the archive is damaged here
+                        failed += 1
+                        yield fail(source, "read", event.reason, event.detail)
+        except (OSError, EOFError, zlib.error) as exc:  # the file cannot be opened or read at all
+            failed += 1
+            yield fail(path, "read", "unreadable", describe(exc))
+        if not pages and not failed:
+            found = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+            yield fail(path, "read", "empty", f"no HTML page in the archive ({found})" if found else "no WARC records")
 
     def _read_jsonl(self, path):
         try:
