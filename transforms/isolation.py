@@ -18,6 +18,7 @@ import resource
 from typing import Any, Callable, Optional
 
 _CONTEXT = multiprocessing.get_context("spawn")
+STARTUP_TIMEOUT = 120.0
 
 
 class CallTimeout(Exception):
@@ -32,6 +33,7 @@ def _serve(conn, fn: Callable, memory_bytes: Optional[int]) -> None:
     """The child's loop: call `fn` on each argument tuple received, send back the outcome."""
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    conn.send(("ready", None))  # imports are done: the parent starts the call's clock only now
     while True:
         try:
             args = conn.recv()
@@ -67,6 +69,16 @@ class IsolatedFunction:
         self._process.start()
         child.close()
         self._conn = parent
+        # A spawned child first imports wirebeam and Beam (a second or more on a busy machine); that
+        # start-up is not part of any document's time limit.
+        try:
+            ready = parent.poll(STARTUP_TIMEOUT) and parent.recv() == ("ready", None)
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            process = self._process
+            self.close()
+            raise ChildDied(f"the extraction process did not start (exit code {process.exitcode})")
 
     def call(self, *args) -> Any:
         if self._process is None or not self._process.is_alive():
@@ -79,6 +91,8 @@ class IsolatedFunction:
                 raise CallTimeout(f"no result after {self._timeout:g} s")
             kind, value = self._conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
+            if self._process is not None:
+                self._process.join(timeout=5)  # the pipe closes a moment before the exit code is there
             code = self._process.exitcode if self._process is not None else None
             self.close()
             raise ChildDied(f"the extraction process ended (exit code {code})") from exc
