@@ -94,8 +94,8 @@ def _counters(result) -> dict:
     return dict(sorted(totals.items()))
 
 
-def _print_summary(report: dict, out=sys.stdout) -> None:
-    w = out.write
+def _print_summary(report: dict, out=None) -> None:
+    w = (out or sys.stdout).write
     w(f"\nwirebeam: {report['articles']} articles from {report['inputs']['files']} input files "
       f"in {report['elapsed_seconds']:.1f} s\n")
     w(f"  output      {report['output']}\n")
@@ -280,7 +280,7 @@ def _stages(proto):
     return stages
 
 
-def _dry_run_report(pipeline, runner, on_dataflow: bool, out_dir: str, n_inputs: int, out=sys.stdout) -> int:
+def _dry_run_report(pipeline, runner, on_dataflow: bool, out_dir: str, n_inputs: int, out=None) -> int:
     """Build the job graph as the runner would submit it, without running or writing anything."""
     if on_dataflow:
         try:
@@ -292,7 +292,7 @@ def _dry_run_report(pipeline, runner, on_dataflow: bool, out_dir: str, n_inputs:
         proto = pipeline.to_runner_api()
     stages = _stages(proto)
     images = sorted({_container_image(env) for env in proto.components.environments.values()} - {None})
-    w = out.write
+    w = (out or sys.stdout).write
     w(f"\nwirebeam: dry run on {runner}: the job graph was built ({len(proto.components.transforms)} transforms in "
       f"{len(stages)} stages) and not submitted.\n")
     w(f"  nothing was read, run or written; {out_dir} is untouched and no run.json was made\n")
