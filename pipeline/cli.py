@@ -132,6 +132,19 @@ def run(argv) -> int:
     for name in ("extract_timeout", "extract_memory_mib"):
         if getattr(opts, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be 0 (no limit) or a positive number")
+    standard = options.view_as(StandardOptions)
+    if standard.runner in (None, "DirectRunner"):
+        standard.runner = LOCAL_RUNNER
+    on_dataflow = _runner_name(standard.runner) in DATAFLOW_RUNNERS
+    dry_run = _dry_run(options)
+    if on_dataflow and options.view_as(GoogleCloudOptions).template_location and not opts.commit_in_job:
+        # A Flex Template launch passes --template_location: the run only writes the job's description,
+        # Dataflow starts the job later, and no driver is left to wait for it and commit.
+        raise UsageError("--template_location writes a job description instead of running the job, so nothing "
+                         "would commit its output: add --commit-in-job (deploy/dataflow/main.py does)")
+    if opts.commit_in_job and opts.state:
+        raise UsageError("--commit-in-job cannot save --state: the feed state is saved by the driver after the "
+                         "commit; drop one of them")
     paths = expand_inputs(opts.input) if opts.input else []
     if opts.input and not paths:
         raise UsageError(f"no input file matched {', '.join(map(repr, opts.input))}: check the path, "
@@ -139,14 +152,6 @@ def run(argv) -> int:
     ner_models = {} if opts.ner == "none" else parse_model_specs(opts.ner_model)
     if ner_models:
         check_models(ner_models)
-    standard = options.view_as(StandardOptions)
-    if standard.runner in (None, "DirectRunner"):
-        standard.runner = LOCAL_RUNNER
-    on_dataflow = _runner_name(standard.runner) in DATAFLOW_RUNNERS
-    dry_run = _dry_run(options)
-    if opts.commit_in_job and opts.state:
-        raise UsageError("--commit-in-job cannot save --state: the feed state is saved by the driver after the "
-                         "commit; drop one of them")
     if on_dataflow:
         _check_dataflow_paths(opts, paths, dry_run)
 
@@ -191,8 +196,12 @@ def run(argv) -> int:
             raise UsageError(f"{exc}: install wirebeam with its Dataflow extra, pip install 'wirebeam[dataflow]'")
         raise
     if opts.commit_in_job and on_dataflow:
-        job_id = result.job_id() if hasattr(result, "job_id") else "?"
         gcp = options.view_as(GoogleCloudOptions)
+        if not getattr(result, "has_job", False):  # --template_location: a Flex Template launch
+            print(f"\nwirebeam: job description written to {gcp.template_location}; Dataflow starts the job from it.\n"
+                  f"  output      {out_dir} (the job's last step writes run.json and commits it there)")
+            return 0
+        job_id = result.job_id()
         print(f"\nwirebeam: Dataflow job {job_id} submitted; not waiting for it (--commit-in-job).\n"
               f"  output      {out_dir} (the job's last step writes run.json and commits it there)\n"
               f"  follow it   https://console.cloud.google.com/dataflow/jobs/{gcp.region}/{job_id}"

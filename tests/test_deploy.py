@@ -94,6 +94,14 @@ def test_a_real_dataflow_run_refuses_local_files_before_contacting_google(tmp_pa
     assert not (tmp_path / "o").exists()
 
 
+def test_a_template_build_without_the_in_job_commit_is_refused(capsys):
+    # --template_location only writes the job's description: no driver would be left to commit
+    code = cli.main(["run", "--runner", "DataflowRunner", "--project", "demo", "--region", "europe-west1",
+                     "--template_location", "gs://bucket/templates/job", "--input", "gs://bucket/in/*",
+                     "--output", "gs://bucket/out"])
+    assert code == 2 and "add --commit-in-job" in capsys.readouterr().err
+
+
 def test_commit_in_job_refuses_feed_state(tmp_path, capsys):
     code = cli.main(["run", "--input", f"{SAMPLES}/*", "--output", str(tmp_path / "o"), "--commit-in-job",
                      "--state", str(tmp_path / "state")])

@@ -4,9 +4,10 @@ Dataflow's launcher runs this file (FLEX_TEMPLATE_PYTHON_PY_FILE) with the templ
 --name=value flags, next to the Dataflow options it sets itself (project, region, job name, temp and
 staging locations, and any --parameters sdk_container_image=... given at launch).
 
-The launcher submits the job and ends; it does not stay up until the job is finished. So the job has to
+The launcher builds the job and ends; it does not stay up until the job is finished (and when the job is
+handed over as a description, --template_location, there is no job to wait for at all). So the job has to
 publish its own output: this entry always adds --commit-in-job, and `wirebeam run` then returns as soon as
-the job is submitted, while the job's last step writes run.json and commits OUTPUT.
+the job is handed over, while the job's last step writes run.json and commits OUTPUT.
 """
 import os
 import sys
