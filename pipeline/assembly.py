@@ -20,9 +20,10 @@ from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, 
 
 def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options, ingested_at: dt.datetime,
                    ner_models: Dict[str, str], feeds: Optional[List[str]] = None, feed_state=None,
-                   fetch_policy=None) -> None:
+                   fetch_policy=None) -> Dict[str, beam.PCollection]:
     """Add the whole flow to `p`; output lands in `staging` (articles/ and failures/, and for feeds
-    the state update the driver saves after the commit)."""
+    the state update the driver saves after the commit). Returns the PCollections of the written
+    file paths, {"articles": ..., "failures": ...}, for a step that has to wait for them."""
     read = p | "ReadArticles" >> ReadArticles(paths, options.max_input_bytes, options.max_line_bytes)
     extracted = read.documents | "ExtractText" >> ExtractText(options.extract_timeout, options.extract_memory_mib)
     extra_articles, extra_failures = [], []
@@ -44,9 +45,10 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
     if feeds:
         _ = (fed.validators, articles) | "FeedStateUpdate" >> WriteFeedStateUpdate(staging)
 
-    _ = articles | "WriteArticles" >> WritePartitionedParquet(
+    article_files = articles | "WriteArticles" >> WritePartitionedParquet(
         join(staging, "articles"), ARTICLE, folder_of=article_folder, shard_key=lambda a: a["id"],
         sort_key=article_sort_key, shards=options.shards_per_date, ingested_at=ingested_at)
-    _ = failures | "WriteFailures" >> WritePartitionedParquet(
+    failure_files = failures | "WriteFailures" >> WritePartitionedParquet(
         join(staging, "failures"), FAILURE, folder_of=lambda f: None, shard_key=lambda f: f["source"],
         sort_key=failure_sort_key, shards=1, ingested_at=ingested_at)
+    return {"articles": article_files, "failures": failure_files}

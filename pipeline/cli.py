@@ -35,15 +35,15 @@ _setup_logging()
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import os  # noqa: E402
-import platform  # noqa: E402
 import time  # noqa: E402
-from importlib import metadata  # noqa: E402
 
 import apache_beam as beam  # noqa: E402
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions  # noqa: E402
+from apache_beam.options.pipeline_options import (GoogleCloudOptions, PipelineOptions, StandardOptions,  # noqa: E402
+                                                  TestOptions)
 
 from wirebeam import __version__  # noqa: E402
-from wirebeam.pipeline import output  # noqa: E402
+from wirebeam.pipeline.finalize import versions as _versions  # noqa: E402,F401  (kept for callers)
+from wirebeam.pipeline import finalize, output  # noqa: E402
 from wirebeam.pipeline.assembly import build_pipeline  # noqa: E402
 from wirebeam.pipeline.options import WirebeamOptions  # noqa: E402
 from wirebeam.transforms.entities import NO_MODEL_REASON, NerConfigError, check_models, parse_model_specs  # noqa: E402
@@ -81,16 +81,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _versions() -> dict:
-    out = {"wirebeam": __version__, "python": platform.python_version()}
-    for dist in ("apache-beam", "pyarrow", "trafilatura", "langdetect", "spacy"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
-
-
 def _counters(result) -> dict:
     try:
         counters = result.metrics().query()["counters"]
@@ -104,8 +94,8 @@ def _counters(result) -> dict:
     return dict(sorted(totals.items()))
 
 
-def _print_summary(report: dict, out=sys.stdout) -> None:
-    w = out.write
+def _print_summary(report: dict, out=None) -> None:
+    w = (out or sys.stdout).write
     w(f"\nwirebeam: {report['articles']} articles from {report['inputs']['files']} input files "
       f"in {report['elapsed_seconds']:.1f} s\n")
     w(f"  output      {report['output']}\n")
@@ -142,6 +132,19 @@ def run(argv) -> int:
     for name in ("extract_timeout", "extract_memory_mib"):
         if getattr(opts, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be 0 (no limit) or a positive number")
+    standard = options.view_as(StandardOptions)
+    if standard.runner in (None, "DirectRunner"):
+        standard.runner = LOCAL_RUNNER
+    on_dataflow = _runner_name(standard.runner) in DATAFLOW_RUNNERS
+    dry_run = _dry_run(options)
+    if on_dataflow and options.view_as(GoogleCloudOptions).template_location and not opts.commit_in_job:
+        # A Flex Template launch passes --template_location: the run only writes the job's description,
+        # Dataflow starts the job later, and no driver is left to wait for it and commit.
+        raise UsageError("--template_location writes a job description instead of running the job, so nothing "
+                         "would commit its output: add --commit-in-job (deploy/dataflow/main.py does)")
+    if opts.commit_in_job and opts.state:
+        raise UsageError("--commit-in-job cannot save --state: the feed state is saved by the driver after the "
+                         "commit; drop one of them")
     paths = expand_inputs(opts.input) if opts.input else []
     if opts.input and not paths:
         raise UsageError(f"no input file matched {', '.join(map(repr, opts.input))}: check the path, "
@@ -149,9 +152,8 @@ def run(argv) -> int:
     ner_models = {} if opts.ner == "none" else parse_model_specs(opts.ner_model)
     if ner_models:
         check_models(ner_models)
-    standard = options.view_as(StandardOptions)
-    if standard.runner in (None, "DirectRunner"):
-        standard.runner = LOCAL_RUNNER
+    if on_dataflow:
+        _check_dataflow_paths(opts, paths, dry_run)
 
     started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     ingested_at = dt.datetime.fromisoformat(opts.ingested_at.replace("Z", "+00:00")) if opts.ingested_at else started
@@ -159,37 +161,70 @@ def run(argv) -> int:
         ingested_at = ingested_at.replace(tzinfo=dt.timezone.utc)
     run_id = opts.run_id or started.strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
     out_dir = opts.output if "://" in opts.output else os.path.abspath(opts.output)
-    staging = output.prepare_staging(out_dir, run_id)
-    log.info("run %s: %d input files -> %s (runner %s)", run_id, len(paths), out_dir, standard.runner)
+    # a dry run touches nothing, not even the output folder
+    staging = output.staging_path(out_dir, run_id) if dry_run else output.prepare_staging(out_dir, run_id)
+    log.info("run %s: %d input files -> %s (runner %s%s)", run_id, len(paths), out_dir, standard.runner,
+             ", dry run" if dry_run else "")
 
     clock = time.monotonic()
     pipeline = beam.Pipeline(options=options)
     feed_state = feedrun.load(opts) if feeds else None
-    build_pipeline(pipeline, paths=paths, staging=staging, options=opts, ingested_at=ingested_at,
-                   ner_models=ner_models, feeds=feeds, feed_state=feed_state,
-                   fetch_policy=feedrun.policy(opts) if feeds else None)
-    result = pipeline.run()
-    state = result.wait_until_finish()
-    if state not in (None, "DONE", beam.runners.runner.PipelineState.DONE):
-        log.error("the pipeline ended in state %s; the previous output in %s is untouched", state, out_dir)
-        return 1
-    output.ensure_failures_file(staging)
-    report = {
+    written = build_pipeline(pipeline, paths=paths, staging=staging, options=opts, ingested_at=ingested_at,
+                             ner_models=ner_models, feeds=feeds, feed_state=feed_state,
+                             fetch_policy=feedrun.policy(opts) if feeds else None)
+    base_report = {
         "run_id": run_id,
         "started_at": started.isoformat(),
-        "elapsed_seconds": round(time.monotonic() - clock, 3),
         "output": out_dir,
         "inputs": {"patterns": opts.input, "files": len(paths), "feeds": len(feeds)},
-        **output.summarise(staging),
         "entities": {
             "status": (f"tagged with {', '.join(f'{k}={v}' for k, v in sorted(ner_models.items()))}" if ner_models
                        else "off (--ner none)" if opts.ner == "none" else NO_MODEL_REASON),
             "models": ner_models,
         },
         "runner": standard.runner,
-        "metrics": _counters(result),
-        "versions": _versions(),
     }
+    if opts.commit_in_job:
+        _ = pipeline | "CommitRun" >> finalize.CommitRun(written, staging, out_dir, base_report)
+    if dry_run:
+        return _dry_run_report(pipeline, standard.runner, on_dataflow, out_dir, len(paths))
+
+    try:
+        result = pipeline.run()
+    except ImportError as exc:
+        if on_dataflow:
+            raise UsageError(f"{exc}: install wirebeam with its Dataflow extra, pip install 'wirebeam[dataflow]'")
+        raise
+    if opts.commit_in_job and on_dataflow:
+        gcp = options.view_as(GoogleCloudOptions)
+        if not getattr(result, "has_job", False):  # --template_location: a Flex Template launch
+            print(f"\nwirebeam: job description written to {gcp.template_location}; Dataflow starts the job from it.\n"
+                  f"  output      {out_dir} (the job's last step writes run.json and commits it there)")
+            return 0
+        job_id = result.job_id()
+        print(f"\nwirebeam: Dataflow job {job_id} submitted; not waiting for it (--commit-in-job).\n"
+              f"  output      {out_dir} (the job's last step writes run.json and commits it there)\n"
+              f"  follow it   https://console.cloud.google.com/dataflow/jobs/{gcp.region}/{job_id}"
+              f"?project={gcp.project}")
+        return 0
+    try:
+        state = result.wait_until_finish()
+    except Exception as exc:  # DataflowRuntimeException and the like: the job failed remotely
+        log.error("the job failed (%s); the previous output in %s is untouched", exc, out_dir)
+        return 1
+    if state not in (None, "DONE", beam.runners.runner.PipelineState.DONE):
+        log.error("the pipeline ended in state %s; the previous output in %s is untouched", state, out_dir)
+        return 1
+    if opts.commit_in_job:  # the job has committed; show what it wrote
+        report = finalize.read_run_json(out_dir)
+        if report is None or report.get("run_id") != run_id:
+            log.error("the job ended but %s has no run.json of run %s", out_dir, run_id)
+            return 1
+        _print_summary(report)
+        return 0
+    output.ensure_failures_file(staging)
+    report = finalize.make_report(base_report, time.monotonic() - clock, output.summarise(staging),
+                                  _counters(result), committed_by="driver")
     output.write_run_json(staging, report)
     update = feedrun.read_update(staging) if feeds else None
     output.commit(staging, out_dir)
@@ -197,6 +232,92 @@ def run(argv) -> int:
         feedrun.save(opts, feed_state, update)  # only after the output is committed
     _print_summary(report)
     return 0
+
+
+DATAFLOW_RUNNERS = ("DataflowRunner", "TestDataflowRunner")
+
+
+def _runner_name(runner) -> str:
+    if isinstance(runner, str):
+        return runner.rsplit(".", 1)[-1]
+    return type(runner).__name__ if not isinstance(runner, type) else runner.__name__
+
+
+def _dry_run(options) -> bool:
+    """--dry_run (Beam's TestOptions) takes any string; read it as a yes/no and store the bool, so that
+    --dry_run=False really submits (Beam itself would treat the string 'False' as true)."""
+    test = options.view_as(TestOptions)
+    value = test.dry_run
+    flag = value if isinstance(value, bool) else str(value).strip().lower() in ("true", "1", "yes", "y", "on")
+    test.dry_run = flag
+    return flag
+
+
+def _check_dataflow_paths(opts, paths, dry_run: bool) -> None:
+    """Dataflow workers see neither the launching machine's files nor its disk."""
+    problems = []
+    local_inputs = [p for p in paths if "://" not in p]
+    if local_inputs:
+        problems.append(f"{len(local_inputs)} input files are local (e.g. {local_inputs[0]}); Dataflow workers "
+                        f"cannot read them: copy them to a bucket and pass --input 'gs://BUCKET/...'")
+    if "://" not in opts.output:
+        problems.append(f"--output {opts.output} is local; Dataflow workers would write to their own disks: "
+                        f"pass --output gs://BUCKET/PATH")
+    if opts.feed or opts.feeds_file:
+        if opts.state:
+            problems.append("--state is a local folder of this machine; run feeds on Dataflow without it")
+    if not problems:
+        return
+    if dry_run:
+        for problem in problems:
+            log.warning("a real run would stop here: %s", problem)
+        return
+    raise UsageError("; ".join(problems))
+
+
+def _stages(proto):
+    """Top-level steps of a pipeline proto, in order, with the number of transforms inside each."""
+    transforms = proto.components.transforms
+
+    def count(tid):
+        return 1 + sum(count(sub) for sub in transforms[tid].subtransforms)
+
+    stages = []
+    for root in proto.root_transform_ids:
+        subs = transforms[root].subtransforms or [root]
+        stages += [(transforms[t].unique_name, count(t)) for t in subs]
+    return stages
+
+
+def _dry_run_report(pipeline, runner, on_dataflow: bool, out_dir: str, n_inputs: int, out=None) -> int:
+    """Build the job graph as the runner would submit it, without running or writing anything."""
+    if on_dataflow:
+        try:
+            result = pipeline.run()  # DataflowRunner with --dry_run builds the Dataflow job and returns
+        except ImportError as exc:
+            raise UsageError(f"{exc}: install wirebeam with its Dataflow extra, pip install 'wirebeam[dataflow]'")
+        proto = result.job.proto_pipeline
+    else:
+        proto = pipeline.to_runner_api()
+    stages = _stages(proto)
+    images = sorted({_container_image(env) for env in proto.components.environments.values()} - {None})
+    w = (out or sys.stdout).write
+    w(f"\nwirebeam: dry run on {runner}: the job graph was built ({len(proto.components.transforms)} transforms in "
+      f"{len(stages)} stages) and not submitted.\n")
+    w(f"  nothing was read, run or written; {out_dir} is untouched and no run.json was made\n")
+    w(f"  inputs      {n_inputs} files matched on this machine\n")
+    w(f"  stages      {', '.join(f'{name} ({n})' for name, n in stages)}\n")
+    if images:
+        w(f"  workers     container image {', '.join(images)}\n")
+    return 0
+
+
+def _container_image(env):
+    from apache_beam.portability import common_urns
+    from apache_beam.portability.api import beam_runner_api_pb2
+    if env.urn != common_urns.environments.DOCKER.urn:
+        return None
+    return beam_runner_api_pb2.DockerPayload.FromString(env.payload).container_image
 
 
 def main(argv=None) -> int:

@@ -60,6 +60,11 @@ class WirebeamOptions(PipelineOptions):
              help="Identifier of this run (default: derived from the start time); used for the staging folder.")
         _add(group, "ingested-at", default=None, metavar="ISO8601",
              help="Timestamp written into ingested_at (default: the run's start time, UTC).")
+        _add(group, "commit-in-job", action="store_true", default=False,
+             help="Let the job itself write run.json and commit the output, in a last step on one worker, "
+                  "instead of the driver after waiting for the job. On Dataflow `wirebeam run` then returns "
+                  "once the job is submitted (the Flex Template uses this). run.json then has no Beam metrics. "
+                  "Not with --state.")
 
         # --- feeds (issue 4) ---
         feeds = parser.add_argument_group("wirebeam feeds")

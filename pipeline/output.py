@@ -27,6 +27,10 @@ def is_local(path: str) -> bool:
     return "://" not in path
 
 
+def staging_path(output: str, run_id: str) -> str:
+    return join(output, STAGING_PREFIX + run_id)
+
+
 def prepare_staging(output: str, run_id: str) -> str:
     """Create OUTPUT/.staging-RUN_ID, after removing staging folders that crashed runs left."""
     if is_local(output):
@@ -34,7 +38,7 @@ def prepare_staging(output: str, run_id: str) -> str:
         for name in os.listdir(output):
             if name.startswith(STAGING_PREFIX):
                 shutil.rmtree(os.path.join(output, name), ignore_errors=True)
-    staging = join(output, STAGING_PREFIX + run_id)
+    staging = staging_path(output, run_id)
     if is_local(staging):
         os.makedirs(staging)
     return staging
@@ -104,8 +108,9 @@ def write_run_json(staging: str, report: Dict) -> None:
         handle.write((json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
 
 
-def commit(staging: str, output: str) -> None:
-    """Replace OUTPUT's articles/, failures/ and run.json by the staged ones."""
+def commit(staging: str, output: str, resume: bool = False) -> None:
+    """Replace OUTPUT's articles/, failures/ and run.json by the staged ones. `resume` (object stores
+    only): an earlier attempt of this commit stopped halfway; move what is still staged, delete nothing."""
     if is_local(output):
         trash = staging + ".old"
         os.makedirs(trash)
@@ -119,12 +124,26 @@ def commit(staging: str, output: str) -> None:
         shutil.rmtree(staging, ignore_errors=True)
         return
     # Object stores have no folders to rename: delete the old objects, then move the new ones file by file.
-    old = [join(output, name) for name in TABLES + (RUN_JSON,)]
+    # A path ending in "/" is deleted recursively (gs://, s3://); without it only an object of that exact name.
+    old = [] if resume else [join(output, name) + "/" for name in TABLES] + [join(output, RUN_JSON)]
     for path in old:
         try:
             FileSystems.delete([path])
         except Exception:
             pass
+    # Not atomic: a reader listing OUTPUT meanwhile can see part of the tables. Only the tables and
+    # run.json move (not, e.g., a feed-state update file the job left in the staging folder).
     staged = [m.path for r in FileSystems.match([join(staging, "**")]) for m in r.metadata_list]
-    targets = [join(output, path[len(staging):].lstrip("/")) for path in staged]
-    FileSystems.rename(staged, targets)
+    relative = [path[len(staging):].lstrip("/") for path in staged]
+    keep = [(path, rel) for path, rel in zip(staged, relative)
+            if rel == RUN_JSON or rel.split("/", 1)[0] in TABLES]
+    # run.json last: its presence in OUTPUT says the move is complete
+    keep.sort(key=lambda item: item[1] == RUN_JSON)
+    for path, rel in keep:
+        FileSystems.rename([path], [join(output, rel)])
+    rest = [path for path, rel in zip(staged, relative) if (path, rel) not in keep]
+    if rest:
+        try:
+            FileSystems.delete(rest)
+        except Exception:
+            pass
