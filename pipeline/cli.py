@@ -46,7 +46,8 @@ from wirebeam import __version__  # noqa: E402
 from wirebeam.pipeline import output  # noqa: E402
 from wirebeam.pipeline.assembly import build_pipeline  # noqa: E402
 from wirebeam.pipeline.options import WirebeamOptions  # noqa: E402
-from wirebeam.transforms.entities import NO_MODEL_REASON, NerConfigError, check_models, parse_model_specs  # noqa: E402
+from wirebeam.transforms.entities import (NerConfigError, bundled_model_path, check_models, describe_models,  # noqa: E402
+                                          resolve_models)
 from wirebeam.transforms.read import expand_inputs  # noqa: E402
 from wirebeam.pipeline import feedrun  # noqa: E402
 
@@ -104,6 +105,17 @@ def _counters(result) -> dict:
     return dict(sorted(totals.items()))
 
 
+def _entities_report(ner: str, models: dict, metrics: dict) -> dict:
+    """run.json "entities": which pipelines tagged which language, and how many articles had none."""
+    return {
+        "status": "off (--ner none)" if ner == "none" else describe_models(models),
+        "models": {lang: ("bundled" if name == bundled_model_path(lang) else name) for lang, name in sorted(models.items())},
+        "tagged_articles": {lang: metrics.get(f"entities.tagged_articles_{lang}", 0) for lang in sorted(models)},
+        "no_model_for_language": metrics.get("entities.no_model_for_language", 0),
+        "entities": metrics.get("entities.entities", 0),
+    }
+
+
 def _print_summary(report: dict, out=sys.stdout) -> None:
     w = out.write
     w(f"\nwirebeam: {report['articles']} articles from {report['inputs']['files']} input files "
@@ -146,7 +158,7 @@ def run(argv) -> int:
     if opts.input and not paths:
         raise UsageError(f"no input file matched {', '.join(map(repr, opts.input))}: check the path, "
                          f"and quote globs so the shell does not expand them")
-    ner_models = {} if opts.ner == "none" else parse_model_specs(opts.ner_model)
+    ner_models = resolve_models(opts.ner, opts.ner_model)
     if ner_models:
         check_models(ner_models)
     standard = options.view_as(StandardOptions)
@@ -174,6 +186,7 @@ def run(argv) -> int:
         log.error("the pipeline ended in state %s; the previous output in %s is untouched", state, out_dir)
         return 1
     output.ensure_failures_file(staging)
+    metrics = _counters(result)
     report = {
         "run_id": run_id,
         "started_at": started.isoformat(),
@@ -181,13 +194,9 @@ def run(argv) -> int:
         "output": out_dir,
         "inputs": {"patterns": opts.input, "files": len(paths), "feeds": len(feeds)},
         **output.summarise(staging),
-        "entities": {
-            "status": (f"tagged with {', '.join(f'{k}={v}' for k, v in sorted(ner_models.items()))}" if ner_models
-                       else "off (--ner none)" if opts.ner == "none" else NO_MODEL_REASON),
-            "models": ner_models,
-        },
+        "entities": _entities_report(opts.ner, ner_models, metrics),
         "runner": standard.runner,
-        "metrics": _counters(result),
+        "metrics": metrics,
         "versions": _versions(),
     }
     output.write_run_json(staging, report)

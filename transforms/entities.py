@@ -1,13 +1,22 @@
 """Named entities: tag each article with a spaCy pipeline chosen by the article's language.
 
-Models are loaded by package name or path (``--ner-model de=/models/de_ner``), once per worker in
-`setup()`, and documents go through ``nlp.pipe`` in batches. Nothing is downloaded. Labels of any
-scheme (CoNLL PER/LOC/ORG/MISC, OntoNotes PERSON/GPE/...) are mapped to PER/LOC/ORG/MISC.
+wirebeam ships its own German and English pipelines inside the package (``wirebeam/models/ner_de``,
+``ner_en``; trained by ``training/``); ``--ner auto`` uses them for articles detected as de or en.
+``--ner-model LANG=NAME_OR_PATH`` replaces or adds a language. Models are loaded from a package name
+or a path with ``spacy.load``, once per worker in `setup()`, and documents go through ``nlp.pipe`` in
+batches. Nothing is downloaded. Labels of any scheme (CoNLL PER/LOC/ORG/MISC, OntoNotes
+PERSON/GPE/...) are mapped to PER/LOC/ORG/MISC. Each mention gets a `norm` and each article its
+`entity_counts` (see entity_norm).
 """
 import logging
+import pathlib
 from typing import Dict, Iterable, List, Optional
 
+from wirebeam.transforms.entity_norm import add_norms, count_entities
+
 import apache_beam as beam
+
+import wirebeam
 from apache_beam.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -22,8 +31,36 @@ _LABEL_MAP = {
 }
 # OntoNotes numeric and temporal types are not names: DATE, TIME, PERCENT, MONEY, QUANTITY, ORDINAL, CARDINAL.
 
-NO_MODEL_REASON = ("no bundled entity model yet: entities are empty unless --ner-model LANG=NAME_OR_PATH "
-                   "names an installed spaCy pipeline")
+MODELS_DIR = pathlib.Path(wirebeam.__file__).resolve().parent / "models"   # package data of `wirebeam`
+BUNDLED_LANGUAGES = ("de", "en")
+NO_MODEL_REASON = "articles in other languages get no entities (counted as entities.no_model_for_language)"
+
+
+def bundled_model_path(lang: str) -> Optional[str]:
+    """The folder of the pipeline wirebeam ships for `lang`, or None."""
+    path = MODELS_DIR / f"ner_{lang}"
+    return str(path) if (path / "config.cfg").is_file() and (path / "meta.json").is_file() else None
+
+
+def bundled_models() -> Dict[str, str]:
+    return {lang: path for lang in BUNDLED_LANGUAGES if (path := bundled_model_path(lang))}
+
+
+def resolve_models(ner: str, overrides: Optional[Iterable[str]]) -> Dict[str, str]:
+    """--ner auto|none plus --ner-model LANG=... -> {lang: name or path}; the overrides win."""
+    if ner == "none":
+        return {}
+    return {**bundled_models(), **parse_model_specs(overrides)}
+
+
+def describe_models(models: Dict[str, str]) -> str:
+    """run.json/summary wording: which pipelines tag which language."""
+    if not models:
+        return "no entity model for any language: entities are empty"
+    names = []
+    for lang, name in sorted(models.items()):
+        names.append(f"{lang}=bundled ner_{lang}" if name == bundled_model_path(lang) else f"{lang}={name}")
+    return f"tagged with {', '.join(names)}; {NO_MODEL_REASON}"
 
 
 class NerConfigError(ValueError):
@@ -48,10 +85,8 @@ def parse_model_specs(specs: Optional[Iterable[str]]) -> Dict[str, str]:
 
 def load_pipeline(name: str):
     """A spaCy pipeline by package name or path, without any download; clear errors otherwise."""
-    try:
-        import spacy
-    except ImportError as exc:
-        raise NerConfigError("--ner-model needs spaCy: pip install 'wirebeam[ner]'") from exc
+    import spacy
+    import wirebeam.transforms.ner_components  # noqa: F401  (factories of the bundled pipelines)
     try:
         return spacy.load(name)
     except OSError as exc:
@@ -60,8 +95,11 @@ def load_pipeline(name: str):
 
 
 def check_models(models: Dict[str, str]) -> None:
-    """Load each model once in the launching process, so a wrong name fails before the run starts."""
-    for name in models.values():
+    """Load each model once in the launching process, so a wrong name fails before the run starts
+    (the bundled pipelines are only checked for their files, which `bundled_models` did)."""
+    for lang, name in models.items():
+        if name == bundled_model_path(lang):
+            continue
         nlp = load_pipeline(name)
         if "ner" not in nlp.pipe_names and not any(p in nlp.pipe_names for p in ("entity_ruler", "span_ruler")):
             raise NerConfigError(f"spaCy pipeline {name!r} has no entity recogniser (pipes: {nlp.pipe_names})")
@@ -77,6 +115,13 @@ def entities_of(doc) -> List[dict]:
     return out
 
 
+def known_places(nlp) -> Optional[set]:
+    """Place names of the pipeline's wirebeam gazetteer (None without one): tells genitives from names in -s."""
+    if "gazetteer" in nlp.pipe_names and hasattr(nlp.get_pipe("gazetteer"), "names"):
+        return {" ".join(words) for group in nlp.get_pipe("gazetteer").names.values() for words in group}
+    return None
+
+
 class TagEntities(beam.DoFn):
     """Batches of articles -> articles with `entities`; one spaCy pipeline per language, loaded in setup()."""
 
@@ -84,9 +129,11 @@ class TagEntities(beam.DoFn):
         self.models = dict(models)
         self.batch_size = batch_size
         self.nlp = {}
+        self.places = {}
 
     def setup(self):
         self.nlp = {lang: load_pipeline(name) for lang, name in self.models.items()}
+        self.places = {lang: known_places(nlp) for lang, nlp in self.nlp.items()}
 
     def process(self, batch: List[dict]):
         by_lang = {}
@@ -97,14 +144,15 @@ class TagEntities(beam.DoFn):
             if nlp is None:
                 Metrics.counter("entities", "no_model_for_language").inc(len(articles))
                 for article in articles:
-                    yield {**article, "entities": []}
+                    yield {**article, "entities": [], "entity_counts": []}
                 continue
-            docs = nlp.pipe((a["text"] for a in articles), batch_size=self.batch_size)
+            docs = nlp.pipe((a["text"] or "" for a in articles), batch_size=self.batch_size)
             for article, doc in zip(articles, docs):
-                ents = entities_of(doc)
+                ents = add_norms(entities_of(doc), lang, self.places.get(lang))
                 Metrics.counter("entities", "tagged_articles").inc()
+                Metrics.counter("entities", f"tagged_articles_{lang}").inc()
                 Metrics.counter("entities", "entities").inc(len(ents))
-                yield {**article, "entities": ents}
+                yield {**article, "entities": ents, "entity_counts": count_entities(ents)}
 
 
 class TagNamedEntities(beam.PTransform):
@@ -117,7 +165,7 @@ class TagNamedEntities(beam.PTransform):
 
     def expand(self, articles):
         if not self.models:
-            return articles | "NoEntities" >> beam.Map(lambda a: {**a, "entities": []})
+            return articles | "NoEntities" >> beam.Map(lambda a: {**a, "entities": [], "entity_counts": []})
         return (
             articles
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
