@@ -18,6 +18,7 @@ import resource
 from typing import Any, Callable, Optional
 
 _CONTEXT = multiprocessing.get_context("spawn")
+_STARTUP_SECONDS = 120
 
 
 class CallTimeout(Exception):
@@ -32,6 +33,7 @@ def _serve(conn, fn: Callable, memory_bytes: Optional[int]) -> None:
     """The child's loop: call `fn` on each argument tuple received, send back the outcome."""
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    conn.send(("ready", None))  # imports done: the parent's deadline starts with the first call, not before
     while True:
         try:
             args = conn.recv()
@@ -67,6 +69,17 @@ class IsolatedFunction:
         self._process.start()
         child.close()
         self._conn = parent
+        # a spawned child imports the worker's modules first; on a busy machine that alone can take longer
+        # than a short --extract-timeout, which must limit the document's extraction only
+        if not parent.poll(_STARTUP_SECONDS):
+            self.close()
+            raise ChildDied(f"the extraction process did not start within {_STARTUP_SECONDS} s")
+        try:
+            parent.recv()
+        except (EOFError, ConnectionResetError) as exc:
+            code = self._process.exitcode if self._process is not None else None
+            self.close()
+            raise ChildDied(f"the extraction process ended while starting (exit code {code})") from exc
 
     def call(self, *args) -> Any:
         if self._process is None or not self._process.is_alive():
@@ -79,6 +92,8 @@ class IsolatedFunction:
                 raise CallTimeout(f"no result after {self._timeout:g} s")
             kind, value = self._conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
+            if self._process is not None:
+                self._process.join(timeout=5)  # the pipe closes before the exit status is there to read
             code = self._process.exitcode if self._process is not None else None
             self.close()
             raise ChildDied(f"the extraction process ended (exit code {code})") from exc
