@@ -34,6 +34,11 @@ def test_bare_name_points_to_the_full_name():
     assert got == ["Kim Jong Un", "Wladimir Putin", "Kim Jong Un", "Wladimir Putin"]
 
 
+def test_partial_names_take_the_longest_name_they_start_or_end():
+    got = norms([("Kim Jong", "PER"), ("Kim Jong Un", "PER"), ("Kim", "PER"), ("Jong", "PER")])
+    assert got == ["Kim Jong Un", "Kim Jong Un", "Kim Jong Un", "Jong"]
+
+
 def test_bare_name_with_two_candidates_stays_as_it_is():
     got = norms([("Anna Berger", "PER"), ("Anna Schmidt", "PER"), ("Anna", "PER")])
     assert got == ["Anna Berger", "Anna Schmidt", "Anna"]

@@ -9,7 +9,7 @@ import pytest
 
 import wirebeam
 from wirebeam.transforms.entities import bundled_models, entities_of, load_pipeline, resolve_models
-from wirebeam.transforms.ner_components import clean_span, longest_matches
+from wirebeam.transforms.ner_components import clean_span, is_name_compound, longest_matches
 
 from conftest import ROOT, SEEDS, needs, read_articles, run_cli
 
@@ -79,6 +79,20 @@ def test_offsets_hold_on_messy_text(models):
         assert ents and all(text[e["start"]:e["end"]] == e["text"] for e in ents)
 
 
+def test_long_texts_are_tagged_in_pieces_with_offsets_into_the_whole_text(models, monkeypatch):
+    from wirebeam.transforms import entities
+    text = "\n\n".join(["Olaf Scholz sprach in Berlin mit Emmanuel Macron über die Lage in der Ukraine."] * 40)
+    cut = entities.pieces("ab cd\n\nef gh ij", 6)
+    assert "".join(p for _, p in cut) == "ab cd\n\nef gh ij" and all(len(p) <= 6 for _, p in cut)
+    assert all("ab cd\n\nef gh ij"[o:o + len(p)] == p for o, p in cut)
+    monkeypatch.setattr(entities, "MAX_PIECE_CHARS", 500)
+    tagger = entities.TagEntities({})
+    tagger.nlp, tagger.places = {"de": models["de"]}, {"de": None}
+    [row] = list(tagger.process([{"language": "de", "text": text}]))
+    assert len(row["entities"]) == 160 and all(text[e["start"]:e["end"]] == e["text"] for e in row["entities"])
+    assert {(c["norm"], c["count"]) for c in row["entity_counts"]} >= {("Olaf Scholz", 40), ("Berlin", 40)}
+
+
 def test_tagging_does_not_depend_on_the_batch(models):
     texts = ["Angela Merkel traf in Paris den Präsidenten.", "Die Firma Bosch baut in Dresden ein Werk.",
              "In Hamburg demonstrierten Tausende gegen die Regierung."] * 3
@@ -100,6 +114,8 @@ def test_cleanup_trims_punctuation_and_common_words():
     assert clean_span(words, 3, 5, common) == [(3, 4)]
     assert clean_span(words, 6, 11, common) == [(6, 9), (10, 11)]
     assert clean_span("Frankfurt am Main".split(), 0, 3, {"am"}) == [(0, 3)]
+    assert is_name_compound("Kreml-Chef", {"Chef"}) and not is_name_compound("Baden-Württemberg", {"Chef"})
+    assert not is_name_compound("Jong-un", {"un"})
 
 
 TINY = """Anna\tB-PER

@@ -139,6 +139,48 @@ def make_doc(vocab, sentences: Sequence[Sentence], lexicon: Optional[Set[str]] =
     return doc
 
 
+def substitute(sent: Sentence, pools: dict, rng) -> Sentence:
+    """A copy of `sent` with each PER/LOC mention replaced by a random name of the same label from
+    `pools` (label -> pools -> token lists; a pool is picked first, then a name in it): teaches the
+    tagger names the corpus never shows."""
+    out: Sentence = []
+    tags = clean_tags([g for _, g in sent])
+    i = 0
+    while i < len(sent):
+        label = tags[i][2:]
+        if tags[i].startswith("B-") and label in pools:
+            j = i + 1
+            while j < len(sent) and tags[j] == f"I-{label}":
+                j += 1
+            pool = pools[label][rng.randrange(len(pools[label]))]   # one of the label's pools, then a name
+            name = pool[rng.randrange(len(pool))]
+            out += [(w, ("B-" if k == 0 else "I-") + label) for k, w in enumerate(name)]
+            i = j
+            continue
+        out.append((sent[i][0], tags[i]))
+        i += 1
+    return out
+
+
+def name_pools(train_sentences: Iterable[Sentence], places: Sequence[str]) -> dict:
+    """PER: the person names of the training part; LOC: its place names, and (as often) the gazetteer's."""
+    seen = {"PER": set(), "LOC": set()}
+    for sent in train_sentences:
+        tags = clean_tags([g for _, g in sent]) + ["O"]
+        current, label = [], None
+        for (token, _), tag in zip(sent + [("", "O")], tags):
+            if label and tag == f"I-{label}":
+                current.append(token)
+                continue
+            if label in seen:
+                seen[label].add(tuple(current))
+            current, label = ([token], tag[2:]) if tag.startswith("B-") else ([], None)
+    pools = {"PER": [sorted(seen["PER"])], "LOC": [sorted(seen["LOC"])]}
+    if places:
+        pools["LOC"].append(sorted(tuple(p.split()) for p in set(places)))
+    return pools
+
+
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -162,10 +204,13 @@ ENGLISH = {
 
 
 def build(data: pathlib.Path, out: pathlib.Path, lang: str, plan: dict, doc_sents: int, in_domain_copies: int,
-          mask_misc: bool) -> dict:
+          mask_misc: bool, augment: int = 0, places: Sequence[str] = ()) -> dict:
+    import random
+
     import spacy
     from spacy.tokens import DocBin
     nlp = spacy.blank(lang)
+    rng = random.Random(0)
     lexicon: Set[str] = set()
     if mask_misc:
         for rel, rule, has_misc in plan["train"]:
@@ -179,13 +224,17 @@ def build(data: pathlib.Path, out: pathlib.Path, lang: str, plan: dict, doc_sent
             sents = pick(read_conll(data / rel), rule)
             size = doc_sents if part == "train" else 1
             copies = in_domain_copies if (part == "train" and has_misc and lang == "de") else 1
-            for _ in range(copies):
-                for group in chunks(sents, size):
+            variants = [sents] * copies
+            if part == "train" and has_misc and augment:
+                pools = name_pools(sents, places)
+                variants += [[substitute(s, pools, rng) for s in sents] for _ in range(augment)]
+            for variant in variants:
+                for group in chunks(variant, size):
                     doc = make_doc(nlp.vocab, group, None if has_misc or not mask_misc else lexicon)
                     bin_.add(doc)
                     n_docs += 1
                     n_ents += len(doc.ents)
-            n_sents += len(sents) * copies
+            n_sents += len(sents) * len(variants)
         path = out / f"{lang}_{part}.spacy"
         bin_.to_disk(path)
         stats[part] = {"sentences": n_sents, "docs": n_docs, "entities": n_ents}
@@ -204,12 +253,20 @@ def main(argv=None) -> int:
                     help="German: times the GermEval training part is repeated (default 2)")
     ap.add_argument("--mask-misc", action="store_true",
                     help="sources without MISC: O tokens seen inside GermEval/WikiGold MISC mentions -> missing")
+    ap.add_argument("--augment", type=int, default=0,
+                    help="extra copies of the sources with MISC (GermEval, WikiGold, WNUT) whose PER/LOC mentions "
+                         "are swapped for other names (LOC from --places)")
+    ap.add_argument("--places", type=pathlib.Path, help="gazetteer JSONL (training/gazetteer.py) for --augment")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    places = []
+    if args.places:
+        places = [json.loads(line)["pattern"] for line in args.places.read_text(encoding="utf-8").splitlines()]
     stats = {}
     for lang, plan in (("de", GERMAN), ("en", ENGLISH)):
         if args.lang in (lang, "all"):
-            stats[lang] = build(args.data, args.out, lang, plan, args.doc_sents, args.in_domain_copies, args.mask_misc)
+            stats[lang] = build(args.data, args.out, lang, plan, args.doc_sents, args.in_domain_copies, args.mask_misc,
+                                args.augment, places)
     (args.out / "stats.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, **stats},
                                                     indent=1) + "\n")
     return 0

@@ -12,12 +12,11 @@ import logging
 import pathlib
 from typing import Dict, Iterable, List, Optional
 
-from wirebeam.transforms.entity_norm import add_norms, count_entities
-
 import apache_beam as beam
+from apache_beam.metrics import Metrics
 
 import wirebeam
-from apache_beam.metrics import Metrics
+from wirebeam.transforms.entity_norm import add_norms, count_entities
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +104,32 @@ def check_models(models: Dict[str, str]) -> None:
             raise NerConfigError(f"spaCy pipeline {name!r} has no entity recogniser (pipes: {nlp.pipe_names})")
 
 
-def entities_of(doc) -> List[dict]:
-    """spaCy Doc -> entity structs with character offsets into the text the Doc was made from."""
+def entities_of(doc, offset: int = 0) -> List[dict]:
+    """spaCy Doc -> entity structs with character offsets into the text the Doc was made from
+    (plus `offset` when the Doc is a piece of a longer text)."""
     out = []
     for ent in doc.ents:
         label = map_label(ent.label_)
         if label and ent.text.strip():
-            out.append({"text": ent.text, "label": label, "start": ent.start_char, "end": ent.end_char})
+            out.append({"text": ent.text, "label": label, "start": ent.start_char + offset,
+                        "end": ent.end_char + offset})
+    return out
+
+
+MAX_PIECE_CHARS = 100_000
+
+
+def pieces(text: str, limit: int = MAX_PIECE_CHARS) -> List[tuple]:
+    """(offset, piece) covering `text`, each piece at most `limit` characters, cut at a paragraph break
+    (else a line break, else a space) where there is one: keeps spaCy's memory per doc bounded and
+    far under its max_length, whatever the article's size."""
+    out, start = [], 0
+    while len(text) - start > limit:
+        window = text[start:start + limit]
+        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or limit
+        out.append((start, text[start:start + cut]))
+        start += cut
+    out.append((start, text[start:]))
     return out
 
 
@@ -125,7 +143,7 @@ def known_places(nlp) -> Optional[set]:
 class TagEntities(beam.DoFn):
     """Batches of articles -> articles with `entities`; one spaCy pipeline per language, loaded in setup()."""
 
-    def __init__(self, models: Dict[str, str], batch_size: int = 32):
+    def __init__(self, models: Dict[str, str], batch_size: int = 64):
         self.models = dict(models)
         self.batch_size = batch_size
         self.nlp = {}
@@ -146,19 +164,43 @@ class TagEntities(beam.DoFn):
                 for article in articles:
                     yield {**article, "entities": [], "entity_counts": []}
                 continue
-            docs = nlp.pipe((a["text"] or "" for a in articles), batch_size=self.batch_size)
-            for article, doc in zip(articles, docs):
-                ents = add_norms(entities_of(doc), lang, self.places.get(lang))
+            for article, found in zip(articles, self._tag(nlp, articles)):
+                if found is None:  # the tagger failed on this text: no entities, the run goes on
+                    Metrics.counter("entities", "errors").inc()
+                    yield {**article, "entities": [], "entity_counts": []}
+                    continue
+                ents = add_norms(found, lang, self.places.get(lang))
                 Metrics.counter("entities", "tagged_articles").inc()
                 Metrics.counter("entities", f"tagged_articles_{lang}").inc()
                 Metrics.counter("entities", "entities").inc(len(ents))
                 yield {**article, "entities": ents, "entity_counts": count_entities(ents)}
 
 
+    def _tag(self, nlp, articles: List[dict]) -> List[Optional[List[dict]]]:
+        """Entities of each article (None where spaCy failed), its text piped in pieces through nlp.pipe."""
+        jobs = [(i, offset, piece) for i, a in enumerate(articles) for offset, piece in pieces(a.get("text") or "", MAX_PIECE_CHARS)]
+        found: List[Optional[List[dict]]] = [[] for _ in articles]
+        try:
+            docs = list(nlp.pipe((piece for _, _, piece in jobs), batch_size=self.batch_size))
+        except Exception:  # one text broke the batch: tag them one by one to find it
+            log.exception("entity tagging of a batch failed; tagging its %d articles one by one", len(articles))
+            docs = []
+            for i, _, piece in jobs:
+                try:
+                    docs.append(nlp(piece))
+                except Exception:
+                    docs.append(None)
+                    found[i] = None
+        for (i, offset, _), doc in zip(jobs, docs):
+            if found[i] is not None and doc is not None:
+                found[i].extend(entities_of(doc, offset))
+        return found
+
+
 class TagNamedEntities(beam.PTransform):
     """Articles -> articles with `entities` (empty lists when no model serves their language)."""
 
-    def __init__(self, models: Dict[str, str], batch_size: int = 32):
+    def __init__(self, models: Dict[str, str], batch_size: int = 64):
         super().__init__()
         self.models = models
         self.batch_size = batch_size

@@ -9,8 +9,8 @@ How mentions are merged (only inside one article, never across articles):
    possessive ``'s`` dropped, and German inflection endings (-s, -n, -e, repeated) taken off each
    word longer than two letters. So "Kim Jong-un" / "Kim Jong Un", "Putin" / "Putins",
    "Vereinte Nationen" / "Vereinten Nationen" fall together.
-2. A one-word person mention that is the first or last word of exactly one longer person name in
-   the same article takes that name ("Kim" -> "Kim Jong Un", "Putin" -> "Wladimir Putin").
+2. A person mention that is the start or the end of exactly one longest person name in the same
+   article takes that name ("Kim", "Kim Jong" -> "Kim Jong Un"; "Putin" -> "Wladimir Putin").
 3. The group's norm is its shortest surface form (ties: the most frequent, then the first seen),
    so the uninflected form wins when the article has it. A German place seen only in the genitive
    ("Nordkoreas", "Russlands", "Italiens") loses its -s when the bare form is a known place name
@@ -63,14 +63,21 @@ def strip_genitive(surface: str, label: str, lang: Optional[str], places: Option
     return surface[:-1] if " " not in surface and _DE_PLACE_GENITIVE.search(surface) else surface
 
 
+def _within(short: Tuple[str, ...], long: Tuple[str, ...]) -> bool:
+    """`short` is the start or the end of the longer name `long`, word by word."""
+    return len(short) < len(long) and (long[:len(short)] == short or long[-len(short):] == short)
+
+
 def _group_keys(mentions: Sequence[dict]) -> List[Tuple[str, ...]]:
     keys = [mention_key(m["text"]) for m in mentions]
-    # a one-word person mention -> the one longer person name it begins or ends
-    long_names = {k for k, m in zip(keys, mentions) if m["label"] == "PER" and len(k) > 1}
+    # a person mention that begins or ends exactly one longer person name of the article -> that name
+    # ("Kim" and "Kim Jong" -> "Kim Jong Un"; "Putin" -> "Wladimir Putin")
+    people = {k for k, m in zip(keys, mentions) if m["label"] == "PER" and k}
+    longest = {k for k in people if not any(_within(k, other) for other in people)}
     resolved = []
     for key, mention in zip(keys, mentions):
-        if mention["label"] == "PER" and len(key) == 1:
-            owners = sorted(n for n in long_names if key[0] in (n[0], n[-1]))
+        if mention["label"] == "PER" and key not in longest:
+            owners = sorted(n for n in longest if _within(key, n))
             if len(owners) == 1:
                 key = owners[0]
         resolved.append(key)

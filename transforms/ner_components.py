@@ -7,19 +7,22 @@ at load time).
 """
 import json
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 
-def longest_matches(words: List[str], names: Dict[int, set], max_len: int) -> List[Tuple[int, int]]:
-    """Token ranges [start, end) of the longest listed names, left to right, not overlapping."""
+def longest_matches(words: List[str], names: Dict[int, set], max_len: int,
+                    lengths: Optional[Dict[str, List[int]]] = None) -> List[Tuple[int, int]]:
+    """Token ranges [start, end) of the longest listed names, left to right, not overlapping.
+    `lengths` (first word -> name lengths, longest first) skips words that start no name."""
     out, i = [], 0
     while i < len(words):
-        for n in range(min(max_len, len(words) - i), 0, -1):
-            if tuple(words[i:i + n]) in names.get(n, ()):
+        sizes = lengths.get(words[i], ()) if lengths is not None else range(max_len, 0, -1)
+        for n in sizes:
+            if i + n <= len(words) and tuple(words[i:i + n]) in names.get(n, ()):
                 out.append((i, i + n))
                 i += n
                 break
@@ -35,6 +38,7 @@ class Gazetteer:
         self.name = name
         self.label = label
         self.names: Dict[int, set] = {}
+        self.lengths: Dict[str, List[int]] = {}
         self.max_len = 0
 
     def add_names(self, names: Iterable[str]) -> None:
@@ -43,6 +47,10 @@ class Gazetteer:
             if words:
                 self.names.setdefault(len(words), set()).add(words)
                 self.max_len = max(self.max_len, len(words))
+                sizes = self.lengths.setdefault(words[0], [])
+                if len(words) not in sizes:
+                    sizes.append(len(words))
+                    sizes.sort(reverse=True)
 
     def __call__(self, doc: Doc) -> Doc:
         if not self.names:
@@ -52,8 +60,8 @@ class Gazetteer:
             for i in range(ent.start, ent.end):
                 taken[i] = True
         words = [t.text for t in doc]
-        new = [Span(doc, s, e, label=self.label) for s, e in longest_matches(words, self.names, self.max_len)
-               if not any(taken[s:e])]
+        matches = longest_matches(words, self.names, self.max_len, self.lengths)
+        new = [Span(doc, s, e, label=self.label) for s, e in matches if not any(taken[s:e])]
         if new:
             doc.ents = filter_spans(list(doc.ents) + new)
         return doc
@@ -69,7 +77,7 @@ class Gazetteer:
         (path / "names.json").write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
 
     def from_disk(self, path, exclude=tuple()):
-        self.names, self.max_len = {}, 0
+        self.names, self.lengths, self.max_len = {}, {}, 0
         self.add_names(json.loads((Path(path) / "names.json").read_text(encoding="utf-8")))
         return self
 
@@ -95,25 +103,37 @@ def clean_span(words: List[str], start: int, end: int, common: set) -> List[Tupl
             if piece_start < i:
                 pieces.append((piece_start, i))
             piece_start = i + 1
+    def loose(word: str) -> bool:
+        return word in EDGE_PUNCT or word in common or word in NAME_PARTICLES
+
     out = []
     for s, e in pieces:
-        while s < e and (words[s] in EDGE_PUNCT or words[s] in common or words[s] in NAME_PARTICLES):
+        while s < e and loose(words[s]):
             s += 1
-        while e > s and (words[e - 1] in EDGE_PUNCT or words[e - 1] in common or words[e - 1] in NAME_PARTICLES):
+        while e > s and loose(words[e - 1]):
             e -= 1
         if s < e:
             out.append((s, e))
     return out
 
 
+def is_name_compound(word: str, common: set) -> bool:
+    """A hyphenated word ending in a common noun is not a name but a compound with one ("Kreml-Chef",
+    "UN-Sanktionen", "SPD-Politiker"), which GermEval leaves untagged; "Baden-Württemberg" is a name."""
+    head = word.rsplit("-", 1)[-1] if "-" in word.strip("-") else ""
+    return bool(head) and head[:1].isupper() and head in common
+
+
 class EntityCleanup:
     """Trims what the statistical ner wrongly glued to a name: punctuation at its edges, and for
     `labels` (default PER, LOC) common words of the training data at its edges or inside it
-    ("Nordkorea ," -> "Nordkorea", "Reisen Putins" -> "Putins", "Kim Jong Un lud Putin" -> two names)."""
+    ("Nordkorea ," -> "Nordkorea", "Reisen Putins" -> "Putins", "Kim Jong Un lud Putin" -> two names).
+    With `drop_compounds`, a one-word mention like "Kreml-Chef" (a compound ending in a common noun) goes."""
 
-    def __init__(self, nlp: Language, name: str, labels: List[str]):
+    def __init__(self, nlp: Language, name: str, labels: List[str], drop_compounds: bool = True):
         self.name = name
         self.labels = set(labels)
+        self.drop_compounds = drop_compounds
         self.common: set = set()
 
     def __call__(self, doc: Doc) -> Doc:
@@ -122,6 +142,8 @@ class EntityCleanup:
         words = [t.text for t in doc]
         spans = []
         for ent in doc.ents:
+            if self.drop_compounds and len(ent) == 1 and is_name_compound(ent.text, self.common):
+                continue
             if ent.label_ in self.labels:
                 pieces = clean_span(words, ent.start, ent.end, self.common)
             else:
@@ -144,6 +166,6 @@ class EntityCleanup:
         return self
 
 
-@Language.factory("wirebeam_entity_cleanup", default_config={"labels": ["PER", "LOC"]})
-def make_entity_cleanup(nlp: Language, name: str, labels: List[str]) -> EntityCleanup:
-    return EntityCleanup(nlp, name, labels)
+@Language.factory("wirebeam_entity_cleanup", default_config={"labels": ["PER", "LOC"], "drop_compounds": True})
+def make_entity_cleanup(nlp: Language, name: str, labels: List[str], drop_compounds: bool) -> EntityCleanup:
+    return EntityCleanup(nlp, name, labels, drop_compounds)
