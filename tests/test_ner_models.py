@@ -82,9 +82,10 @@ def test_offsets_hold_on_messy_text(models):
 def test_long_texts_are_tagged_in_pieces_with_offsets_into_the_whole_text(models, monkeypatch):
     from wirebeam.transforms import entities
     text = "\n\n".join(["Olaf Scholz sprach in Berlin mit Emmanuel Macron über die Lage in der Ukraine."] * 40)
-    cut = entities.pieces("ab cd\n\nef gh ij", 6)
-    assert "".join(p for _, p in cut) == "ab cd\n\nef gh ij" and all(len(p) <= 6 for _, p in cut)
-    assert all("ab cd\n\nef gh ij"[o:o + len(p)] == p for o, p in cut)
+    sample = " ab cd\n\n  ef gh ij klmnopq \n"
+    cut = entities.pieces(sample, 6)
+    assert [p for _, p in cut] == ["ab cd", "ef gh", "ij", "klmnop", "q"]
+    assert all(sample[o:o + len(p)] == p for o, p in cut)
     monkeypatch.setattr(entities, "MAX_PIECE_CHARS", 500)
     tagger = entities.TagEntities({})
     tagger.nlp, tagger.places = {"de": models["de"]}, {"de": None}
@@ -180,6 +181,7 @@ def test_seed_articles_get_their_obvious_entities(tmp_path):
                 ("Moskau", "LOC"), ("Kreml", "LOC"), ("KCNA", "ORG"), ("Pjöngjang", "LOC"), ("Ukraine", "LOC")}
     assert expected <= found, expected - found
     assert {n for n, label in found if label == "PER" and n.startswith("Kim Jong")}
+    assert {n for n, label in found if label == "ORG" and n.startswith("Vereinte")}   # "der Vereinten Nationen"
 
 
 def test_other_languages_are_counted_and_ner_none_turns_the_stage_off(tmp_path):

@@ -10,6 +10,7 @@ PERSON/GPE/...) are mapped to PER/LOC/ORG/MISC. Each mention gets a `norm` and e
 """
 import logging
 import pathlib
+import re
 from typing import Dict, Iterable, List, Optional
 
 import apache_beam as beam
@@ -117,19 +118,29 @@ def entities_of(doc, offset: int = 0) -> List[dict]:
 
 
 MAX_PIECE_CHARS = 100_000
+PIPE_BATCH = 256   # paragraphs per nlp.pipe batch
+_LINE = re.compile(r"[^\n]+")
 
 
 def pieces(text: str, limit: int = MAX_PIECE_CHARS) -> List[tuple]:
-    """(offset, piece) covering `text`, each piece at most `limit` characters, cut at a paragraph break
-    (else a line break, else a space) where there is one: keeps spaCy's memory per doc bounded and
-    far under its max_length, whatever the article's size."""
-    out, start = [], 0
-    while len(text) - start > limit:
-        window = text[start:start + limit]
-        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or limit
-        out.append((start, text[start:start + cut]))
-        start += cut
-    out.append((start, text[start:]))
+    """(offset, piece) of the text's lines (paragraphs), without surrounding whitespace, each at most
+    `limit` characters (a longer line is cut at a space where there is one). The taggers were trained
+    on sentences, never on line-break tokens, and one doc per paragraph keeps spaCy's memory bounded
+    and far under its max_length whatever the article's size."""
+    out = []
+    for line in _LINE.finditer(text):
+        piece = line.group()
+        offset = line.start() + len(piece) - len(piece.lstrip())
+        piece = piece.strip()
+        while len(piece) > limit:
+            cut = piece.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            out.append((offset, piece[:cut]))
+            rest = piece[cut:]
+            offset += cut + len(rest) - len(rest.lstrip())
+            piece = rest.strip()
+        if piece:
+            out.append((offset, piece))
     return out
 
 
@@ -181,7 +192,7 @@ class TagEntities(beam.DoFn):
         jobs = [(i, offset, piece) for i, a in enumerate(articles) for offset, piece in pieces(a.get("text") or "", MAX_PIECE_CHARS)]
         found: List[Optional[List[dict]]] = [[] for _ in articles]
         try:
-            docs = list(nlp.pipe((piece for _, _, piece in jobs), batch_size=self.batch_size))
+            docs = list(nlp.pipe((piece for _, _, piece in jobs), batch_size=PIPE_BATCH))
         except Exception:  # one text broke the batch: tag them one by one to find it
             log.exception("entity tagging of a batch failed; tagging its %d articles one by one", len(articles))
             docs = []
