@@ -36,17 +36,18 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import os  # noqa: E402
 import time  # noqa: E402
+from typing import Optional  # noqa: E402
 
 import apache_beam as beam  # noqa: E402
 from apache_beam.options.pipeline_options import (GoogleCloudOptions, PipelineOptions, StandardOptions,  # noqa: E402
                                                   TestOptions)
 
 from wirebeam import __version__  # noqa: E402
-from wirebeam.pipeline.finalize import versions as _versions  # noqa: E402,F401  (kept for callers)
 from wirebeam.pipeline import finalize, output  # noqa: E402
 from wirebeam.pipeline.assembly import build_pipeline  # noqa: E402
 from wirebeam.pipeline.options import WirebeamOptions  # noqa: E402
-from wirebeam.transforms.entities import NO_MODEL_REASON, NerConfigError, check_models, parse_model_specs  # noqa: E402
+from wirebeam.transforms.entities import (NerConfigError, bundled_model_path, check_models, describe_models,  # noqa: E402
+                                          resolve_models)
 from wirebeam.transforms.read import expand_inputs  # noqa: E402
 from wirebeam.pipeline import feedrun  # noqa: E402
 
@@ -92,6 +93,22 @@ def _counters(result) -> dict:
         value = counter.committed if counter.committed is not None else counter.attempted
         totals[key] = totals.get(key, 0) + (value or 0)
     return dict(sorted(totals.items()))
+
+
+def _entities_report(ner: str, models: dict, metrics: Optional[dict]) -> dict:
+    """run.json "entities": which pipelines tag which language and, once the run's metrics are known
+    (None before the run, and in a --commit-in-job run), how many articles each tagged and how many had none."""
+    report = {
+        "status": "off (--ner none)" if ner == "none" else describe_models(models),
+        "models": {lang: ("bundled" if name == bundled_model_path(lang) else name) for lang, name in sorted(models.items())},
+    }
+    if metrics is not None:
+        report.update({
+            "tagged_articles": {lang: metrics.get(f"entities.tagged_articles_{lang}", 0) for lang in sorted(models)},
+            "no_model_for_language": metrics.get("entities.no_model_for_language", 0),
+            "entities": metrics.get("entities.entities", 0),
+        })
+    return report
 
 
 def _print_summary(report: dict, out=None) -> None:
@@ -149,7 +166,7 @@ def run(argv) -> int:
     if opts.input and not paths:
         raise UsageError(f"no input file matched {', '.join(map(repr, opts.input))}: check the path, "
                          f"and quote globs so the shell does not expand them")
-    ner_models = {} if opts.ner == "none" else parse_model_specs(opts.ner_model)
+    ner_models = resolve_models(opts.ner, opts.ner_model)
     if ner_models:
         check_models(ner_models)
     if on_dataflow:
@@ -177,11 +194,7 @@ def run(argv) -> int:
         "started_at": started.isoformat(),
         "output": out_dir,
         "inputs": {"patterns": opts.input, "files": len(paths), "feeds": len(feeds)},
-        "entities": {
-            "status": (f"tagged with {', '.join(f'{k}={v}' for k, v in sorted(ner_models.items()))}" if ner_models
-                       else "off (--ner none)" if opts.ner == "none" else NO_MODEL_REASON),
-            "models": ner_models,
-        },
+        "entities": _entities_report(opts.ner, ner_models, None),
         "runner": standard.runner,
     }
     if opts.commit_in_job:
@@ -223,8 +236,10 @@ def run(argv) -> int:
         _print_summary(report)
         return 0
     output.ensure_failures_file(staging)
+    metrics = _counters(result)
+    base_report["entities"] = _entities_report(opts.ner, ner_models, metrics)
     report = finalize.make_report(base_report, time.monotonic() - clock, output.summarise(staging),
-                                  _counters(result), committed_by="driver")
+                                  metrics, committed_by="driver")
     output.write_run_json(staging, report)
     update = feedrun.read_update(staging) if feeds else None
     output.commit(staging, out_dir)

@@ -49,10 +49,12 @@ class WirebeamOptions(PipelineOptions):
              help="Near-duplicate threshold: estimated Jaccard similarity of word shingles above which two "
                   "articles are copies of one story (default: the dedup module's tuned value).")
         _add(group, "ner", choices=["auto", "none"], default="auto",
-             help="Entity stage: auto (use --ner-model pipelines where given) or none (stage off).")
+             help="Entity stage: auto (default: the bundled German and English taggers for articles detected as de "
+                  "or en, plus any --ner-model; other languages get no entities) or none (stage off).")
         _add(group, "ner-model", action="append", default=None, metavar="LANG=NAME_OR_PATH",
              help="A spaCy pipeline for one language, by installed package name or path, e.g. "
-                  "de=/models/de_ner or en=en_core_web_sm; repeatable. Its labels are mapped to PER/LOC/ORG/MISC. "
+                  "de=/models/de_ner or en=en_core_web_sm; repeatable; replaces the bundled model of that language. "
+                  "Its labels are mapped to PER/LOC/ORG/MISC. "
                   "Nothing is downloaded.")
         _add(group, "shards-per-date", type=int, default=1, metavar="N",
              help="Parquet files per date partition (default 1); raise it for very large days.")

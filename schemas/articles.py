@@ -11,6 +11,13 @@ ENTITY = pa.struct([
     pa.field("label", pa.string()),   # PER | LOC | ORG | MISC
     pa.field("start", pa.int32()),    # character offsets into `text`: text[start:end] is the mention
     pa.field("end", pa.int32()),
+    pa.field("norm", pa.string()),    # canonical form within the article: "Putins" -> "Putin", "Kim" -> "Kim Jong Un"
+])
+
+ENTITY_COUNT = pa.struct([
+    pa.field("norm", pa.string()),
+    pa.field("label", pa.string()),
+    pa.field("count", pa.int32()),    # mentions of (norm, label) in the article
 ])
 
 ARTICLE = pa.schema([
@@ -32,6 +39,7 @@ ARTICLE = pa.schema([
     pa.field("dup_group", pa.string()),                   # id of the group's canonical article (own id when alone)
     pa.field("is_duplicate", pa.bool_()),                 # false for exactly one member of each group
     pa.field("entities", pa.list_(ENTITY)),
+    pa.field("entity_counts", pa.list_(ENTITY_COUNT)),    # one row per (norm, label), most frequent first
     # feed inputs only (null for files):
     pa.field("text_source", pa.string()),                 # page | feed_content | feed_summary
     pa.field("feed_url", pa.string()),                    # the feed the item came from

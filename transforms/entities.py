@@ -1,14 +1,23 @@
 """Named entities: tag each article with a spaCy pipeline chosen by the article's language.
 
-Models are loaded by package name or path (``--ner-model de=/models/de_ner``), once per worker in
-`setup()`, and documents go through ``nlp.pipe`` in batches. Nothing is downloaded. Labels of any
-scheme (CoNLL PER/LOC/ORG/MISC, OntoNotes PERSON/GPE/...) are mapped to PER/LOC/ORG/MISC.
+wirebeam ships its own German and English pipelines inside the package (``wirebeam/models/ner_de``,
+``ner_en``; trained by ``training/``); ``--ner auto`` uses them for articles detected as de or en.
+``--ner-model LANG=NAME_OR_PATH`` replaces or adds a language. Models are loaded from a package name
+or a path with ``spacy.load``, once per worker in `setup()`, and documents go through ``nlp.pipe`` in
+batches. Nothing is downloaded. Labels of any scheme (CoNLL PER/LOC/ORG/MISC, OntoNotes
+PERSON/GPE/...) are mapped to PER/LOC/ORG/MISC. Each mention gets a `norm` and each article its
+`entity_counts` (see entity_norm).
 """
 import logging
+import pathlib
+import re
 from typing import Dict, Iterable, List, Optional
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+
+import wirebeam
+from wirebeam.transforms.entity_norm import add_norms, count_entities
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +31,36 @@ _LABEL_MAP = {
 }
 # OntoNotes numeric and temporal types are not names: DATE, TIME, PERCENT, MONEY, QUANTITY, ORDINAL, CARDINAL.
 
-NO_MODEL_REASON = ("no bundled entity model yet: entities are empty unless --ner-model LANG=NAME_OR_PATH "
-                   "names an installed spaCy pipeline")
+MODELS_DIR = pathlib.Path(wirebeam.__file__).resolve().parent / "models"   # package data of `wirebeam`
+BUNDLED_LANGUAGES = ("de", "en")
+NO_MODEL_REASON = "articles in other languages get no entities (counted as entities.no_model_for_language)"
+
+
+def bundled_model_path(lang: str) -> Optional[str]:
+    """The folder of the pipeline wirebeam ships for `lang`, or None."""
+    path = MODELS_DIR / f"ner_{lang}"
+    return str(path) if (path / "config.cfg").is_file() and (path / "meta.json").is_file() else None
+
+
+def bundled_models() -> Dict[str, str]:
+    return {lang: path for lang in BUNDLED_LANGUAGES if (path := bundled_model_path(lang))}
+
+
+def resolve_models(ner: str, overrides: Optional[Iterable[str]]) -> Dict[str, str]:
+    """--ner auto|none plus --ner-model LANG=... -> {lang: name or path}; the overrides win."""
+    if ner == "none":
+        return {}
+    return {**bundled_models(), **parse_model_specs(overrides)}
+
+
+def describe_models(models: Dict[str, str]) -> str:
+    """run.json/summary wording: which pipelines tag which language."""
+    if not models:
+        return "no entity model for any language: entities are empty"
+    names = []
+    for lang, name in sorted(models.items()):
+        names.append(f"{lang}=bundled ner_{lang}" if name == bundled_model_path(lang) else f"{lang}={name}")
+    return f"tagged with {', '.join(names)}; {NO_MODEL_REASON}"
 
 
 class NerConfigError(ValueError):
@@ -48,10 +85,8 @@ def parse_model_specs(specs: Optional[Iterable[str]]) -> Dict[str, str]:
 
 def load_pipeline(name: str):
     """A spaCy pipeline by package name or path, without any download; clear errors otherwise."""
-    try:
-        import spacy
-    except ImportError as exc:
-        raise NerConfigError("--ner-model needs spaCy: pip install 'wirebeam[ner]'") from exc
+    import spacy
+    import wirebeam.transforms.ner_components  # noqa: F401  (factories of the bundled pipelines)
     try:
         return spacy.load(name)
     except OSError as exc:
@@ -60,33 +95,74 @@ def load_pipeline(name: str):
 
 
 def check_models(models: Dict[str, str]) -> None:
-    """Load each model once in the launching process, so a wrong name fails before the run starts."""
-    for name in models.values():
+    """Load each model once in the launching process, so a wrong name fails before the run starts
+    (the bundled pipelines are only checked for their files, which `bundled_models` did)."""
+    for lang, name in models.items():
+        if name == bundled_model_path(lang):
+            continue
         nlp = load_pipeline(name)
         if "ner" not in nlp.pipe_names and not any(p in nlp.pipe_names for p in ("entity_ruler", "span_ruler")):
             raise NerConfigError(f"spaCy pipeline {name!r} has no entity recogniser (pipes: {nlp.pipe_names})")
 
 
-def entities_of(doc) -> List[dict]:
-    """spaCy Doc -> entity structs with character offsets into the text the Doc was made from."""
+def entities_of(doc, offset: int = 0) -> List[dict]:
+    """spaCy Doc -> entity structs with character offsets into the text the Doc was made from
+    (plus `offset` when the Doc is a piece of a longer text)."""
     out = []
     for ent in doc.ents:
         label = map_label(ent.label_)
         if label and ent.text.strip():
-            out.append({"text": ent.text, "label": label, "start": ent.start_char, "end": ent.end_char})
+            out.append({"text": ent.text, "label": label, "start": ent.start_char + offset,
+                        "end": ent.end_char + offset})
     return out
+
+
+MAX_PIECE_CHARS = 100_000
+PIPE_BATCH = 256   # paragraphs per nlp.pipe batch
+_LINE = re.compile(r"[^\n]+")
+
+
+def pieces(text: str, limit: int = MAX_PIECE_CHARS) -> List[tuple]:
+    """(offset, piece) of the text's lines (paragraphs), without surrounding whitespace, each at most
+    `limit` characters (a longer line is cut at a space where there is one). The taggers were trained
+    on sentences, never on line-break tokens, and one doc per paragraph keeps spaCy's memory bounded
+    and far under its max_length whatever the article's size."""
+    out = []
+    for line in _LINE.finditer(text):
+        piece = line.group()
+        offset = line.start() + len(piece) - len(piece.lstrip())
+        piece = piece.strip()
+        while len(piece) > limit:
+            cut = piece.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            out.append((offset, piece[:cut]))
+            rest = piece[cut:]
+            offset += cut + len(rest) - len(rest.lstrip())
+            piece = rest.strip()
+        if piece:
+            out.append((offset, piece))
+    return out
+
+
+def known_places(nlp) -> Optional[set]:
+    """Place names of the pipeline's wirebeam gazetteer (None without one): tells genitives from names in -s."""
+    if "gazetteer" in nlp.pipe_names and hasattr(nlp.get_pipe("gazetteer"), "names"):
+        return {" ".join(words) for group in nlp.get_pipe("gazetteer").names.values() for words in group}
+    return None
 
 
 class TagEntities(beam.DoFn):
     """Batches of articles -> articles with `entities`; one spaCy pipeline per language, loaded in setup()."""
 
-    def __init__(self, models: Dict[str, str], batch_size: int = 32):
+    def __init__(self, models: Dict[str, str], batch_size: int = 64):
         self.models = dict(models)
         self.batch_size = batch_size
         self.nlp = {}
+        self.places = {}
 
     def setup(self):
         self.nlp = {lang: load_pipeline(name) for lang, name in self.models.items()}
+        self.places = {lang: known_places(nlp) for lang, nlp in self.nlp.items()}
 
     def process(self, batch: List[dict]):
         by_lang = {}
@@ -97,27 +173,52 @@ class TagEntities(beam.DoFn):
             if nlp is None:
                 Metrics.counter("entities", "no_model_for_language").inc(len(articles))
                 for article in articles:
-                    yield {**article, "entities": []}
+                    yield {**article, "entities": [], "entity_counts": []}
                 continue
-            docs = nlp.pipe((a["text"] for a in articles), batch_size=self.batch_size)
-            for article, doc in zip(articles, docs):
-                ents = entities_of(doc)
+            for article, found in zip(articles, self._tag(nlp, articles)):
+                if found is None:  # the tagger failed on this text: no entities, the run goes on
+                    Metrics.counter("entities", "errors").inc()
+                    yield {**article, "entities": [], "entity_counts": []}
+                    continue
+                ents = add_norms(found, lang, self.places.get(lang))
                 Metrics.counter("entities", "tagged_articles").inc()
+                Metrics.counter("entities", f"tagged_articles_{lang}").inc()
                 Metrics.counter("entities", "entities").inc(len(ents))
-                yield {**article, "entities": ents}
+                yield {**article, "entities": ents, "entity_counts": count_entities(ents)}
+
+
+    def _tag(self, nlp, articles: List[dict]) -> List[Optional[List[dict]]]:
+        """Entities of each article (None where spaCy failed), its text piped in pieces through nlp.pipe."""
+        jobs = [(i, offset, piece) for i, a in enumerate(articles) for offset, piece in pieces(a.get("text") or "", MAX_PIECE_CHARS)]
+        found: List[Optional[List[dict]]] = [[] for _ in articles]
+        try:
+            docs = list(nlp.pipe((piece for _, _, piece in jobs), batch_size=PIPE_BATCH))
+        except Exception:  # one text broke the batch: tag them one by one to find it
+            log.exception("entity tagging of a batch failed; tagging its %d articles one by one", len(articles))
+            docs = []
+            for i, _, piece in jobs:
+                try:
+                    docs.append(nlp(piece))
+                except Exception:
+                    docs.append(None)
+                    found[i] = None
+        for (i, offset, _), doc in zip(jobs, docs):
+            if found[i] is not None and doc is not None:
+                found[i].extend(entities_of(doc, offset))
+        return found
 
 
 class TagNamedEntities(beam.PTransform):
     """Articles -> articles with `entities` (empty lists when no model serves their language)."""
 
-    def __init__(self, models: Dict[str, str], batch_size: int = 32):
+    def __init__(self, models: Dict[str, str], batch_size: int = 64):
         super().__init__()
         self.models = models
         self.batch_size = batch_size
 
     def expand(self, articles):
         if not self.models:
-            return articles | "NoEntities" >> beam.Map(lambda a: {**a, "entities": []})
+            return articles | "NoEntities" >> beam.Map(lambda a: {**a, "entities": [], "entity_counts": []})
         return (
             articles
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)

@@ -85,6 +85,7 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
         "dup_group": None,
         "is_duplicate": None,
         "entities": [],
+        "entity_counts": [],
     }
 
 

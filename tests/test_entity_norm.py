@@ -1,0 +1,61 @@
+"""Canonical forms of entity mentions within one article (transforms/entity_norm.py): pure functions."""
+from wirebeam.transforms.entity_norm import add_norms, clean_surface, count_entities, mention_key, strip_genitive
+
+
+def norms(pairs, lang="de", places=None):
+    return [e["norm"] for e in add_norms([{"text": t, "label": l} for t, l in pairs], lang, places)]
+
+
+def test_keys_ignore_hyphens_case_and_inflection():
+    assert mention_key("Kim Jong-un") == mention_key("Kim Jong Un") == mention_key("KIM JONG UN")
+    assert mention_key("Putins") == mention_key("Putin")
+    assert mention_key("Vereinten Nationen") == mention_key("Vereinte Nationen")
+    assert mention_key("Nordkoreas") == mention_key("Nordkorea")
+    assert mention_key("Berlin") != mention_key("Bern")
+
+
+def test_surface_cleanup():
+    assert clean_surface('  „Tagesschau“ ') == "Tagesschau"
+    assert clean_surface("Putin's") == "Putin"
+    assert clean_surface("the  United   States") == "United States"
+
+
+def test_inflected_forms_take_the_bare_form_seen_in_the_article():
+    assert norms([("Putins", "PER"), ("Putin", "PER")]) == ["Putin", "Putin"]
+    assert norms([("Vereinten Nationen", "ORG"), ("Vereinte Nationen", "ORG")]) == ["Vereinte Nationen"] * 2
+
+
+def test_spelling_variants_share_one_norm():
+    assert len(set(norms([("Kim Jong-un", "PER"), ("Kim Jong Un", "PER")]))) == 1
+
+
+def test_bare_name_points_to_the_full_name():
+    got = norms([("Kim Jong Un", "PER"), ("Wladimir Putin", "PER"), ("Kim", "PER"), ("Putins", "PER")])
+    assert got == ["Kim Jong Un", "Wladimir Putin", "Kim Jong Un", "Wladimir Putin"]
+
+
+def test_partial_names_take_the_longest_name_they_start_or_end():
+    got = norms([("Kim Jong", "PER"), ("Kim Jong Un", "PER"), ("Kim", "PER"), ("Jong", "PER")])
+    assert got == ["Kim Jong Un", "Kim Jong Un", "Kim Jong Un", "Jong"]
+
+
+def test_bare_name_with_two_candidates_stays_as_it_is():
+    got = norms([("Anna Berger", "PER"), ("Anna Schmidt", "PER"), ("Anna", "PER")])
+    assert got == ["Anna Berger", "Anna Schmidt", "Anna"]
+
+
+def test_place_seen_only_in_the_genitive():
+    assert norms([("Nordkoreas", "LOC")]) == ["Nordkorea"]
+    assert norms([("Russlands", "LOC"), ("Moskaus", "LOC")], places={"Russland", "Moskau"}) == ["Russland", "Moskau"]
+    assert norms([("Belarus", "LOC"), ("Texas", "LOC")]) == ["Belarus", "Texas"]
+    assert norms([("Klaus", "PER")]) == ["Klaus"]                 # persons never lose an -s by rule
+    assert strip_genitive("Nordkoreas", "LOC", "en") == "Nordkoreas"  # German only
+
+
+def test_counts_per_norm_and_label_most_frequent_first():
+    ents = add_norms([{"text": t, "label": l} for t, l in [("Nordkorea", "LOC"), ("Putin", "PER"),
+                                                            ("Nordkoreas", "LOC"), ("Kreml", "LOC")]], "de")
+    assert count_entities(ents) == [{"norm": "Nordkorea", "label": "LOC", "count": 2},
+                                    {"norm": "Kreml", "label": "LOC", "count": 1},
+                                    {"norm": "Putin", "label": "PER", "count": 1}]
+    assert add_norms([]) == [] and count_entities([]) == []

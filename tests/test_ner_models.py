@@ -1,0 +1,205 @@
+"""The bundled German and English taggers (wirebeam/models), their components, the training data
+preparation, and the five seed articles through the whole `wirebeam run`."""
+import json
+import pathlib
+import socket
+import sys
+
+import pytest
+
+import wirebeam
+from wirebeam.transforms.entities import bundled_models, entities_of, load_pipeline, resolve_models
+from wirebeam.transforms.ner_components import clean_span, is_name_compound, longest_matches
+
+from conftest import ROOT, SEEDS, needs, read_articles, run_cli
+
+sys.path.insert(0, str(ROOT / "training"))
+import prepare  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def offline():
+    """Any connection attempt while loading or tagging fails the test."""
+    original = socket.socket.connect
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError(f"network use while loading a bundled model: {args}")
+    socket.socket.connect = refuse
+    yield
+    socket.socket.connect = original
+
+
+@pytest.fixture(scope="module")
+def models(offline):
+    return {lang: load_pipeline(path) for lang, path in bundled_models().items()}
+
+
+def tags(nlp, text):
+    ents = entities_of(nlp(text))
+    assert all(text[e["start"]:e["end"]] == e["text"] for e in ents)
+    return [(e["text"], e["label"]) for e in ents]
+
+
+def test_models_ship_inside_the_package():
+    found = bundled_models()
+    assert sorted(found) == ["de", "en"]
+    package = pathlib.Path(wirebeam.__file__).resolve().parent
+    for lang, path in found.items():
+        assert pathlib.Path(path).parent == package / "models"
+        meta = json.loads((pathlib.Path(path) / "meta.json").read_text())
+        assert meta["name"] == f"wirebeam_ner_{lang}" and meta["sources"] and "CC BY 4.0" in meta["license"]
+    assert (package / "models" / "LICENSES.md").is_file()
+    assert resolve_models("auto", None) == found
+    assert resolve_models("auto", ["de=/elsewhere"]) == {**found, "de": "/elsewhere"}
+    assert resolve_models("none", ["de=/elsewhere"]) == {}
+
+
+def test_german_model_tags_people_places_and_organisations(models):
+    de = models["de"]
+    assert tags(de, "Olaf Scholz sprach in Berlin mit Emmanuel Macron über die Lage in der Ukraine.") == [
+        ("Olaf Scholz", "PER"), ("Berlin", "LOC"), ("Emmanuel Macron", "PER"), ("Ukraine", "LOC")]
+    assert tags(de, "Der Vorstand von Siemens traf sich in München mit Vertretern der Deutschen Bahn.") == [
+        ("Siemens", "ORG"), ("München", "LOC"), ("Deutschen Bahn", "ORG")]
+    assert tags(de, "Laut der Nachrichtenagentur Reuters ist Thomas Müller nach Wien gezogen.") == [
+        ("Reuters", "ORG"), ("Thomas Müller", "PER"), ("Wien", "LOC")]
+
+
+def test_english_model_tags_people_places_and_organisations(models):
+    en = models["en"]
+    assert tags(en, "Barack Obama met Angela Merkel in Berlin on Tuesday.") == [
+        ("Barack Obama", "PER"), ("Angela Merkel", "PER"), ("Berlin", "LOC")]
+    assert tags(en, "John Smith works for Google in California.") == [
+        ("John Smith", "PER"), ("Google", "ORG"), ("California", "LOC")]
+
+
+def test_offsets_hold_on_messy_text(models):
+    text = "  Wladimir Putin\n\nreiste nach  Nordkorea,\tdann (laut „Kreml“) nach Vietnam…  "
+    for nlp in models.values():
+        ents = entities_of(nlp(text))
+        assert ents and all(text[e["start"]:e["end"]] == e["text"] for e in ents)
+
+
+def test_long_texts_are_tagged_in_pieces_with_offsets_into_the_whole_text(models, monkeypatch):
+    from wirebeam.transforms import entities
+    text = "\n\n".join(["Olaf Scholz sprach in Berlin mit Emmanuel Macron über die Lage in der Ukraine."] * 40)
+    sample = " ab cd\n\n  ef gh ij klmnopq \n"
+    cut = entities.pieces(sample, 6)
+    assert [p for _, p in cut] == ["ab cd", "ef gh", "ij", "klmnop", "q"]
+    assert all(sample[o:o + len(p)] == p for o, p in cut)
+    monkeypatch.setattr(entities, "MAX_PIECE_CHARS", 500)
+    tagger = entities.TagEntities({})
+    tagger.nlp, tagger.places = {"de": models["de"]}, {"de": None}
+    [row] = list(tagger.process([{"language": "de", "text": text}]))
+    assert len(row["entities"]) == 160 and all(text[e["start"]:e["end"]] == e["text"] for e in row["entities"])
+    assert {(c["norm"], c["count"]) for c in row["entity_counts"]} >= {("Olaf Scholz", 40), ("Berlin", 40)}
+
+
+def test_tagging_does_not_depend_on_the_batch(models):
+    texts = ["Angela Merkel traf in Paris den Präsidenten.", "Die Firma Bosch baut in Dresden ein Werk.",
+             "In Hamburg demonstrierten Tausende gegen die Regierung."] * 3
+    de = models["de"]
+    alone = [tags(de, t) for t in texts]
+    batched = [[(e["text"], e["label"]) for e in entities_of(d)] for d in de.pipe(texts, batch_size=4)]
+    assert alone == batched
+
+
+def test_gazetteer_takes_longest_names_left_to_right():
+    names = {1: {("Berlin",), ("New",)}, 2: {("New", "York")}}
+    assert longest_matches("in New York und Berlin".split(), names, 2) == [(1, 3), (4, 5)]
+
+
+def test_cleanup_trims_punctuation_and_common_words():
+    words = "Reisen Putins nach Nordkorea , sagte Kim Jong Un lud Putin".split()
+    common = {"Reisen", "nach", "sagte", "lud"}
+    assert clean_span(words, 0, 2, common) == [(1, 2)]
+    assert clean_span(words, 3, 5, common) == [(3, 4)]
+    assert clean_span(words, 6, 11, common) == [(6, 9), (10, 11)]
+    assert clean_span("Frankfurt am Main".split(), 0, 3, {"am"}) == [(0, 3)]
+    assert is_name_compound("Kreml-Chef", {"Chef"}) and not is_name_compound("Baden-Württemberg", {"Chef"})
+    assert not is_name_compound("Jong-un", {"un"})
+
+
+TINY = """Anna\tB-PER
+Berger\tI-PER
+fährt\tO
+nach\tO
+Bremen\tB-LOC
+.\tO
+
+Das\tO
+Tatort\tB-MISC
+läuft\tO
+im\tO
+Ersten\tI-ORG
+.\tO
+
+"""
+TINY_NO_MISC = """Der\tO
+Tatort\tO
+aus\tO
+Kiel\tB-LOC
+"""
+
+
+def test_prepare_builds_docbins_with_gold_entities_and_masked_misc(tmp_path):
+    spacy = pytest.importorskip("spacy")
+    from spacy.tokens import DocBin
+    (tmp_path / "a.tsv").write_text(TINY, encoding="utf-8")
+    (tmp_path / "b.tsv").write_text(TINY_NO_MISC, encoding="utf-8")
+    plan = {"train": [("a.tsv", None, True), ("b.tsv", None, False)], "sel": [("a.tsv", "first:1", True)],
+            "eval": [("a.tsv", "odd", True)]}
+    stats = prepare.build(tmp_path, tmp_path, "de", plan, doc_sents=2, in_domain_copies=2, mask_misc=True)
+    assert stats["train"] == {"sentences": 5, "docs": 3, "entities": 9}
+    nlp = spacy.blank("de")
+    train = list(DocBin().from_disk(tmp_path / "de_train.spacy").get_docs(nlp.vocab))
+    assert train[0].text == "Anna Berger fährt nach Bremen. Das Tatort läuft im Ersten."
+    assert [(e.text, e.label_) for e in train[0].ents] == [
+        ("Anna Berger", "PER"), ("Bremen", "LOC"), ("Tatort", "MISC"), ("Ersten", "ORG")]  # orphan I- -> B-
+    masked = train[2]
+    assert [(t.text, t.ent_iob_) for t in masked] == [("Der", "O"), ("Tatort", ""), ("aus", "O"), ("Kiel", "B")]
+    sel = list(DocBin().from_disk(tmp_path / "de_sel.spacy").get_docs(nlp.vocab))
+    ev = list(DocBin().from_disk(tmp_path / "de_eval.spacy").get_docs(nlp.vocab))
+    assert [d.text for d in sel] == ["Anna Berger fährt nach Bremen."] and [d.text for d in ev] == [
+        "Das Tatort läuft im Ersten."]
+    assert prepare.pick(list(range(6)), "even") == [0, 2, 4] and prepare.pick(list(range(6)), "from:4") == [4, 5]
+
+
+@needs(SEEDS)
+def test_seed_articles_get_their_obvious_entities(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("run", "--input", f"{SEEDS}/*", "--output", out)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "run.json").read_text())
+    assert report["entities"]["models"] == {"de": "bundled", "en": "bundled"}
+    assert report["entities"]["tagged_articles"]["de"] == 5 and "de=bundled ner_de" in report["entities"]["status"]
+    rows = read_articles(out).to_pylist()
+    found = {(c["norm"], c["label"]) for row in rows for c in row["entity_counts"]}
+    for row in rows:
+        assert all(row["text"][e["start"]:e["end"]] == e["text"] for e in row["entities"])
+        assert sum(c["count"] for c in row["entity_counts"]) == len(row["entities"])
+    expected = {("Wladimir Putin", "PER"), ("Nordkorea", "LOC"), ("Russland", "LOC"), ("Vietnam", "LOC"),
+                ("Moskau", "LOC"), ("Kreml", "LOC"), ("KCNA", "ORG"), ("Pjöngjang", "LOC"), ("Ukraine", "LOC")}
+    assert expected <= found, expected - found
+    assert {n for n, label in found if label == "PER" and n.startswith("Kim Jong")}
+    assert {n for n, label in found if label == "ORG" and n.startswith("Vereinte")}   # "der Vereinten Nationen"
+
+
+def test_other_languages_are_counted_and_ner_none_turns_the_stage_off(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "de.txt").write_text(
+        "Neuer Hafen\n\nDie Stadt Bremen will ihren Hafen erweitern, sagte Bürgermeisterin Anna Berger am Montag. "
+        "Die Arbeiten sollen im Frühjahr beginnen und zwei Jahre dauern.\n", encoding="utf-8")
+    (tmp_path / "in" / "fr.txt").write_text(
+        "Nouveau port\n\nLa ville de Marseille veut agrandir son port, a annoncé lundi la maire. Les travaux "
+        "doivent commencer au printemps et durer deux ans, selon la municipalité.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("run", "--input", tmp_path / "in", "--output", out).returncode == 0
+    report = json.loads((out / "run.json").read_text())["entities"]
+    assert report["no_model_for_language"] == 1 and report["tagged_articles"] == {"de": 1, "en": 0}
+    rows = {r["language"]: r for r in read_articles(out).to_pylist()}
+    assert rows["fr"]["entities"] == [] and rows["fr"]["entity_counts"] == []
+    assert ("Bremen", "LOC") in {(e["text"], e["label"]) for e in rows["de"]["entities"]}
+    assert all(e["norm"] for e in rows["de"]["entities"])
+    assert run_cli("run", "--input", tmp_path / "in", "--output", out, "--ner", "none").returncode == 0
+    assert json.loads((out / "run.json").read_text())["entities"]["status"] == "off (--ner none)"
+    assert all(r["entities"] == [] and r["entity_counts"] == [] for r in read_articles(out).to_pylist())

@@ -1,0 +1,44 @@
+"""Words the training data uses as ordinary words (tagged O nearly always): the list the
+wirebeam_entity_cleanup component trims from the edges of person and place names.
+
+    python training/common_words.py --lang de --out training/corpus/common_de.json
+"""
+import argparse
+import json
+import pathlib
+import sys
+from collections import Counter
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from prepare import ENGLISH, GERMAN, clean_tags, pick, read_conll  # noqa: E402
+
+
+def common_words(data: pathlib.Path, plan: dict, min_capitalised: int = 3, max_entity_share: float = 0.05):
+    as_o, as_ent = Counter(), Counter()
+    for rel, rule, _ in plan["train"]:
+        for sent in pick(read_conll(data / rel), rule):
+            for (token, _), tag in zip(sent, clean_tags([g for _, g in sent])):
+                (as_o if tag == "O" else as_ent)[token] += 1
+    out = set()
+    for token, n in as_o.items():
+        if not any(c.isalpha() for c in token) or as_ent[token] > max_entity_share * (n + as_ent[token]):
+            continue
+        if token.islower() or n >= min_capitalised:
+            out.add(token)
+    return sorted(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lang", choices=["de", "en"], required=True)
+    ap.add_argument("--data", default="../shared/data/ner", type=pathlib.Path)
+    ap.add_argument("--out", required=True, type=pathlib.Path)
+    args = ap.parse_args(argv)
+    words = common_words(args.data, GERMAN if args.lang == "de" else ENGLISH)
+    args.out.write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+    print(f"{args.out}: {len(words)} words", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Canonical forms of entity mentions within one article, and per-article counts.
+
+Pure functions, no model: the entity stage calls `add_norms` and `count_entities` on the mentions a
+tagger found in one article.
+
+How mentions are merged (only inside one article, never across articles):
+
+1. Spelling variants share a *key*: case-folded words, hyphens and spaces alike, quotes and
+   possessive ``'s`` dropped, and German inflection endings (-s, -n, -e, repeated) taken off each
+   word longer than two letters. So "Kim Jong-un" / "Kim Jong Un", "Putin" / "Putins",
+   "Vereinte Nationen" / "Vereinten Nationen" fall together.
+2. A person mention that is the start or the end of exactly one longest person name in the same
+   article takes that name ("Kim", "Kim Jong" -> "Kim Jong Un"; "Putin" -> "Wladimir Putin").
+3. The group's norm is its shortest surface form (ties: the most frequent, then the first seen),
+   so the uninflected form wins when the article has it. A German place seen only in the genitive
+   ("Nordkoreas", "Russlands", "Italiens") loses its -s when the bare form is a known place name
+   (the German tagger's gazetteer), or else by a suffix rule; "Belarus" and "Texas" keep theirs.
+"""
+import re
+from collections import Counter
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+_QUOTES = "\"'„“”‚‘’«»‹›"
+_HYPHENS = re.compile(r"[-‐‑‒–—]+")
+_SPACES = re.compile(r"\s+")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s?$")          # Putin's, Paris'
+_LEADING_ARTICLE = re.compile(r"^(?:der|die|das|des|dem|den|the)\s+", re.IGNORECASE)
+_ENDINGS = "sne"
+# German genitive of a place when neither the article nor a list of place names has the bare form:
+# Nordkoreas, Chinas, Amerikas, Russlands, Italiens, Frankreichs, Hamburgs, Usbekistans (not Texas, Belarus)
+_DE_PLACE_GENITIVE = re.compile(r"(?:[kr]ea|ina|ika|iya|land|ien|reich|burg|stan|dorf)s$")
+
+
+def clean_surface(text: str) -> str:
+    """The mention as printed, without surrounding quotes, a leading article, a possessive or extra spaces."""
+    text = _SPACES.sub(" ", text).strip().strip(_QUOTES + " ")
+    text = _LEADING_ARTICLE.sub("", text)
+    text = _POSSESSIVE.sub("", text)
+    return text.strip(_QUOTES + " ") or text
+
+
+def _stem(word: str) -> str:
+    while len(word) > 2 and word[-1] in _ENDINGS:
+        word = word[:-1]
+    return word
+
+
+def mention_key(text: str) -> Tuple[str, ...]:
+    """Spelling- and inflection-insensitive key of a mention: ("kim", "jong", "un") for "Kim Jong-un"."""
+    words = _HYPHENS.sub(" ", clean_surface(text).casefold()).replace(".", " ").split()
+    return tuple(_stem(w.strip(_QUOTES + ",;:()")) for w in words if w.strip(_QUOTES + ",;:()"))
+
+
+def strip_genitive(surface: str, label: str, lang: Optional[str], places: Optional[Set[str]] = None) -> str:
+    """German place names in the genitive lose the -s: "Nordkoreas" -> "Nordkorea" (only de, only LOC).
+    A name in `places` (known place names) keeps its -s, a known bare form wins, else a suffix rule decides."""
+    if lang != "de" or label != "LOC" or not surface.endswith("s") or len(surface) < 5 or surface.isupper():
+        return surface
+    if places and surface in places:
+        return surface
+    if places and surface[:-1] in places:
+        return surface[:-1]
+    return surface[:-1] if " " not in surface and _DE_PLACE_GENITIVE.search(surface) else surface
+
+
+def _within(short: Tuple[str, ...], long: Tuple[str, ...]) -> bool:
+    """`short` is the start or the end of the longer name `long`, word by word."""
+    return len(short) < len(long) and (long[:len(short)] == short or long[-len(short):] == short)
+
+
+def _group_keys(mentions: Sequence[dict]) -> List[Tuple[str, ...]]:
+    keys = [mention_key(m["text"]) for m in mentions]
+    # a person mention that begins or ends exactly one longer person name of the article -> that name
+    # ("Kim" and "Kim Jong" -> "Kim Jong Un"; "Putin" -> "Wladimir Putin")
+    people = {k for k, m in zip(keys, mentions) if m["label"] == "PER" and k}
+    longest = {k for k in people if not any(_within(k, other) for other in people)}
+    resolved = []
+    for key, mention in zip(keys, mentions):
+        if mention["label"] == "PER" and key not in longest:
+            owners = sorted(n for n in longest if _within(key, n))
+            if len(owners) == 1:
+                key = owners[0]
+        resolved.append(key)
+    return resolved
+
+
+def add_norms(entities: Sequence[dict], lang: Optional[str] = None, places: Optional[Set[str]] = None) -> List[dict]:
+    """The same mentions with a `norm` each: the canonical form of its group within the article.
+    `places`: known place names (the tagger's gazetteer), to tell a genitive from a name ending in -s."""
+    if not entities:
+        return []
+    keys = _group_keys(entities)
+    forms: Dict[Tuple[str, ...], Counter] = {}
+    first: Dict[Tuple[str, ...], Dict[str, int]] = {}
+    labels: Dict[Tuple[str, ...], Counter] = {}
+    for i, (key, ent) in enumerate(zip(keys, entities)):
+        surface = clean_surface(ent["text"])
+        forms.setdefault(key, Counter())[surface] += 1
+        first.setdefault(key, {}).setdefault(surface, i)
+        labels.setdefault(key, Counter())[ent["label"]] += 1
+    norms = {}
+    for key, counter in forms.items():
+        # prefer multi-word names of the group (the full name a bare "Kim" points to), then the shortest form
+        best = min(counter, key=lambda s: (-len(mention_key(s)), len(s), -counter[s], first[key][s]))
+        label = labels[key].most_common(1)[0][0]
+        if len(counter) == 1 or all(s.endswith("s") for s in counter):
+            best = strip_genitive(best, label, lang, places)
+        norms[key] = best
+    return [{**ent, "norm": norms[key] or ent["text"]} for key, ent in zip(keys, entities)]
+
+
+def count_entities(entities: Iterable[dict]) -> List[dict]:
+    """Per-article counts of (norm, label), most frequent first, then by norm and label."""
+    counts = Counter((e["norm"], e["label"]) for e in entities)
+    return [{"norm": n, "label": l, "count": c} for (n, l), c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
