@@ -5,7 +5,8 @@ The bare loop is what a user would write without wirebeam: for each HTML page of
 extraction eval, `trafilatura.extract(page)` then seeded `langdetect`. The pipeline runs the whole
 wirebeam flow (read, extract + metadata, furniture, language, dedup, entity stage, Parquet) on the
 same pages, once with the default local runner and once with
-`--direct_running_mode multi_processing --direct_num_workers 2`. Wall time includes start-up.
+`--direct_running_mode multi_processing --direct_num_workers 2`, and once more on 2 workers with
+`--ner none`, which does the bare loop's work (no entity tagging). Wall time includes start-up.
 Ratios (pipeline pages/s divided by bare-loop pages/s) are what to compare across machines.
 
     python benchmarks/throughput.py                 # all four sets (1368 pages)
@@ -117,7 +118,9 @@ def main(argv=None):
     rows = [("bare loop: trafilatura.extract + langdetect, 1 process", bare, bare_rss, None)]
     for label, extra in [("wirebeam run, default local runner", []),
                          ("wirebeam run, multi_processing, 2 workers",
-                          ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2"])]:
+                          ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2"]),
+                         ("wirebeam run, 2 workers, --ner none (the bare loop's work)",
+                          ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2", "--ner", "none"])]:
         seconds, rss, report = pipeline_run([args.pages / s for s in args.sets], extra)
         rows.append((label, seconds, rss, report))
 
