@@ -111,6 +111,17 @@ def _entities_report(ner: str, models: dict, metrics: Optional[dict]) -> dict:
     return report
 
 
+def _entities_line(entities: dict) -> str:
+    """The summary's entities line: what was found, by which models (run.json has the details)."""
+    if "entities" not in entities or not entities.get("models"):
+        return entities["status"]
+    tagged = ", ".join(f"{lang} {n}" for lang, n in entities["tagged_articles"].items())
+    models = ", ".join(f"{lang}={name}" for lang, name in entities["models"].items())
+    untagged = entities["no_model_for_language"]
+    return (f"{entities['entities']} mentions; articles tagged: {tagged} (models {models})"
+            + (f"; {untagged} in other languages untagged" if untagged else ""))
+
+
 def _print_summary(report: dict, out=None) -> None:
     w = (out or sys.stdout).write
     w(f"\nwirebeam: {report['articles']} articles from {report['inputs']['files']} input files "
@@ -125,7 +136,7 @@ def _print_summary(report: dict, out=None) -> None:
     w(f"  failures    {failures['total']}")
     details = [f"{stage}/{reason} {n}" for stage, reasons in failures["by_stage"].items() for reason, n in reasons.items()]
     w(f" ({', '.join(details)})\n" if details else "\n")
-    w(f"  entities    {report['entities']['status']}\n")
+    w(f"  entities    {_entities_line(report['entities'])}\n")
     w(f"Query it: duckdb -c \"SELECT date, language, title FROM read_parquet('{report['output']}/articles/**/*.parquet', "
       f"hive_partitioning=true)\"\n")
 
