@@ -1,7 +1,7 @@
 """Canonical forms of entity mentions within one article, and per-article counts.
 
-Pure functions, no model: the entity stage calls `add_norms` and `count_entities` on the mentions a
-tagger found in one article.
+Pure functions, no model: the entity stage calls `harmonise_labels`, `add_missed_mentions`, `add_norms`
+and `count_entities` on the mentions a tagger found in one article.
 
 How mentions are merged (only inside one article, never across articles):
 
@@ -53,13 +53,13 @@ def mention_key(text: str) -> Tuple[str, ...]:
 
 def strip_genitive(surface: str, label: str, lang: Optional[str], places: Optional[Set[str]] = None) -> str:
     """German place names in the genitive lose the -s: "Nordkoreas" -> "Nordkorea" (only de, only LOC).
-    A name in `places` (known place names) keeps its -s, a known bare form wins, else a suffix rule decides."""
+    A known bare form wins, else a name in `places` (known place names) keeps its -s, else a suffix rule decides."""
     if lang != "de" or label != "LOC" or not surface.endswith("s") or len(surface) < 5 or surface.isupper():
         return surface
+    if places and surface[:-1] in places:   # before the next test: the gazetteer lists genitives too
+        return surface[:-1]
     if places and surface in places:
         return surface
-    if places and surface[:-1] in places:
-        return surface[:-1]
     return surface[:-1] if " " not in surface and _DE_PLACE_GENITIVE.search(surface) else surface
 
 
@@ -82,6 +82,47 @@ def _group_keys(mentions: Sequence[dict]) -> List[Tuple[str, ...]]:
                 key = owners[0]
         resolved.append(key)
     return resolved
+
+
+def harmonise_labels(entities: Sequence[dict]) -> List[dict]:
+    """Article-level label consistency: the mentions of one group (the same key, see `mention_key`, so
+    "Putins" goes with "Putin") take the group's majority label ("Nordkorea" ORG once and LOC five
+    times -> LOC everywhere). A tie leaves every mention its own label."""
+    keys = [mention_key(e["text"]) for e in entities]   # not `_group_keys`: "Putins" LOC must meet "Putin" PER
+    votes: Dict[Tuple[str, ...], Counter] = {}
+    for key, ent in zip(keys, entities):
+        votes.setdefault(key, Counter())[ent["label"]] += 1
+    out = []
+    for key, ent in zip(keys, entities):
+        ranked = votes[key].most_common(2)
+        if len(ranked) > 1 and ranked[0][1] > ranked[1][1] and ent["label"] != ranked[0][0]:
+            ent = {**ent, "label": ranked[0][0]}
+        out.append(ent)
+    return out
+
+
+def add_missed_mentions(text: str, entities: Sequence[dict]) -> List[dict]:
+    """Document-level consistency: a string tagged somewhere in the article (one label only, starting
+    with a capital, two letters or more) is tagged the same at its other whole-word occurrences that
+    overlap no mention and are no part of a hyphenated compound ("Putin" missed in one sentence, found
+    in three; not "Putin-Besuch"). Mentions need `start`/`end`;
+    the result is sorted by position."""
+    labels: Dict[str, Set[str]] = {}
+    for ent in entities:
+        labels.setdefault(ent["text"], set()).add(ent["label"])
+    taken = bytearray(len(text))
+    for ent in entities:
+        taken[ent["start"]:ent["end"]] = b"\x01" * (ent["end"] - ent["start"])
+    added = []
+    for surface, found in labels.items():
+        if len(found) != 1 or len(surface) < 2 or not surface[:1].isupper():
+            continue
+        for match in re.finditer(r"(?<![\w-])" + re.escape(surface) + r"(?![\w-])", text):
+            s, e = match.span()
+            if not any(taken[s:e]):
+                added.append({"text": surface, "label": next(iter(found)), "start": s, "end": e})
+                taken[s:e] = b"\x01" * (e - s)
+    return sorted([*entities, *added], key=lambda m: (m["start"], m["end"]))
 
 
 def add_norms(entities: Sequence[dict], lang: Optional[str] = None, places: Optional[Set[str]] = None) -> List[dict]:
