@@ -79,6 +79,13 @@ def test_missed_occurrences_of_a_tagged_string_are_added():
     # the second "Merkel" is added; "Merkel-Besuch" and "Merkels" are other words, "Chile" has two labels
     assert got == [("Merkel", "PER", 0), ("Chile", "LOC", 19), ("Merkel", "PER", 36), ("Chile", "ORG", 81)]
     assert add_missed_mentions("x", []) == []
+    # an ordinary noun the tagger once took for a name: the article has it after "die", so not spread
+    text = "Bauzinsen steigen. Die Bank senkt die Bauzinsen nicht, Bauzinsen bleiben hoch."
+    assert add_missed_mentions(text, [{"text": "Bauzinsen", "label": "PER", "start": 0, "end": 9}]) == [
+        {"text": "Bauzinsen", "label": "PER", "start": 0, "end": 9}]
+    # places are not spread (the gazetteer has the known ones)
+    text = "Lima liegt am Meer. Nach Lima fuhr er."
+    assert len(add_missed_mentions(text, [{"text": "Lima", "label": "LOC", "start": 0, "end": 4}])) == 1
 
 
 def test_genitive_of_a_listed_place_whose_list_has_genitives_too():

@@ -26,6 +26,9 @@ _SPACES = re.compile(r"\s+")
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s?$")          # Putin's, Paris'
 _LEADING_ARTICLE = re.compile(r"^(?:der|die|das|des|dem|den|the)\s+", re.IGNORECASE)
 _ENDINGS = "sne"
+# a German or English article, determiner or contracted preposition right before a position
+_DETERMINER_BEFORE = re.compile(r"(?<![\w-])(?:der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines|im|am|vom|"
+                                r"zum|zur|beim|ins|kein|keine|unser|unsere|the|a|an)\s+$", re.IGNORECASE)
 # German genitive of a place when neither the article nor a list of place names has the bare form:
 # Nordkoreas, Chinas, Amerikas, Russlands, Italiens, Frankreichs, Hamburgs, Usbekistans (not Texas, Belarus)
 _DE_PLACE_GENITIVE = re.compile(r"(?:[kr]ea|ina|ika|iya|land|ien|reich|burg|stan|dorf)s$")
@@ -101,12 +104,16 @@ def harmonise_labels(entities: Sequence[dict]) -> List[dict]:
     return out
 
 
-def add_missed_mentions(text: str, entities: Sequence[dict]) -> List[dict]:
+def add_missed_mentions(text: str, entities: Sequence[dict], skip_labels: Iterable[str] = ("LOC",)) -> List[dict]:
     """Document-level consistency: a string tagged somewhere in the article (one label only, starting
     with a capital, two letters or more) is tagged the same at its other whole-word occurrences that
     overlap no mention and are no part of a hyphenated compound ("Putin" missed in one sentence, found
-    in three; not "Putin-Besuch"). Mentions need `start`/`end`;
+    in three; not "Putin-Besuch"). A string the article uses after an article or determiner where the
+    tagger left it ("die Bauzinsen") is taken for an ordinary noun and not added anywhere. Places
+    (`skip_labels`) are not spread: the gazetteer finds the known ones, and the tagger's other LOC
+    guesses on news pages ("Festgeld", a shop's name) were wrong more often than right. Mentions need `start`/`end`;
     the result is sorted by position."""
+    skip_labels = set(skip_labels)
     labels: Dict[str, Set[str]] = {}
     for ent in entities:
         labels.setdefault(ent["text"], set()).add(ent["label"])
@@ -115,13 +122,17 @@ def add_missed_mentions(text: str, entities: Sequence[dict]) -> List[dict]:
         taken[ent["start"]:ent["end"]] = b"\x01" * (ent["end"] - ent["start"])
     added = []
     for surface, found in labels.items():
-        if len(found) != 1 or len(surface) < 2 or not surface[:1].isupper():
+        if len(found) != 1 or len(surface) < 2 or not surface[:1].isupper() or found & skip_labels:
             continue
-        for match in re.finditer(r"(?<![\w-])" + re.escape(surface) + r"(?![\w-])", text):
-            s, e = match.span()
-            if not any(taken[s:e]):
-                added.append({"text": surface, "label": next(iter(found)), "start": s, "end": e})
-                taken[s:e] = b"\x01" * (e - s)
+        spans = [m.span() for m in re.finditer(r"(?<![\w-])" + re.escape(surface) + r"(?![\w-])", text)]
+        missed = [(s, e) for s, e in spans if not any(taken[s:e])]
+        # a word the article also uses after an article or preposition where the tagger left it alone
+        # ("die Bauzinsen", "im Garten") is an ordinary noun the tagger once took for a name
+        if any(_DETERMINER_BEFORE.search(text, 0, s) for s, _ in missed):
+            continue
+        for s, e in missed:
+            added.append({"text": surface, "label": next(iter(found)), "start": s, "end": e})
+            taken[s:e] = b"\x01" * (e - s)
     return sorted([*entities, *added], key=lambda m: (m["start"], m["end"]))
 
 
