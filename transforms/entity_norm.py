@@ -104,6 +104,22 @@ def harmonise_labels(entities: Sequence[dict]) -> List[dict]:
     return out
 
 
+def _in_word(char: str) -> bool:
+    return char.isalnum() or char in "-_"
+
+
+def _whole_word_spans(text: str, word: str) -> List[Tuple[int, int]]:
+    """(start, end) of each occurrence of `word` not inside a longer word or a hyphenated compound
+    (str.find: a regular expression per string would be compiled anew for each of an article's names)."""
+    out, i = [], text.find(word)
+    while i >= 0:
+        j = i + len(word)
+        if not (i and _in_word(text[i - 1])) and not (j < len(text) and _in_word(text[j])):
+            out.append((i, j))
+        i = text.find(word, i + 1)
+    return out
+
+
 def add_missed_mentions(text: str, entities: Sequence[dict], skip_labels: Iterable[str] = ("LOC",)) -> List[dict]:
     """Document-level consistency: a string tagged somewhere in the article (one label only, starting
     with a capital, two letters or more) is tagged the same at its other whole-word occurrences that
@@ -124,11 +140,11 @@ def add_missed_mentions(text: str, entities: Sequence[dict], skip_labels: Iterab
     for surface, found in labels.items():
         if len(found) != 1 or len(surface) < 2 or not surface[:1].isupper() or found & skip_labels:
             continue
-        spans = [m.span() for m in re.finditer(r"(?<![\w-])" + re.escape(surface) + r"(?![\w-])", text)]
+        spans = _whole_word_spans(text, surface)
         missed = [(s, e) for s, e in spans if not any(taken[s:e])]
         # a word the article also uses after an article or preposition where the tagger left it alone
         # ("die Bauzinsen", "im Garten") is an ordinary noun the tagger once took for a name
-        if any(_DETERMINER_BEFORE.search(text, 0, s) for s, _ in missed):
+        if any(_DETERMINER_BEFORE.search(text, max(0, s - 16), s) for s, _ in missed):
             continue
         for s, e in missed:
             added.append({"text": surface, "label": next(iter(found)), "start": s, "end": e})
