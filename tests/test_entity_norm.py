@@ -1,5 +1,6 @@
 """Canonical forms of entity mentions within one article (transforms/entity_norm.py): pure functions."""
-from wirebeam.transforms.entity_norm import add_norms, clean_surface, count_entities, mention_key, strip_genitive
+from wirebeam.transforms.entity_norm import (
+    add_missed_mentions, add_norms, clean_surface, count_entities, harmonise_labels, mention_key, strip_genitive)
 
 
 def norms(pairs, lang="de", places=None):
@@ -59,3 +60,33 @@ def test_counts_per_norm_and_label_most_frequent_first():
                                     {"norm": "Kreml", "label": "LOC", "count": 1},
                                     {"norm": "Putin", "label": "PER", "count": 1}]
     assert add_norms([]) == [] and count_entities([]) == []
+
+
+def test_a_group_takes_its_majority_label_within_the_article():
+    ents = [{"text": t, "label": l} for t, l in [("Chile", "LOC"), ("Chile", "ORG"), ("Chiles", "LOC"),
+                                                  ("Merkels", "LOC"), ("Merkel", "PER"), ("Merkel", "PER"),
+                                                  ("Bremen", "LOC"), ("Bremen", "ORG")]]
+    # "Merkels" goes with "Merkel" (one key); Bremen is a tie: each keeps its own label
+    assert [e["label"] for e in harmonise_labels(ents)] == ["LOC", "LOC", "LOC", "PER", "PER", "PER", "LOC", "ORG"]
+
+
+def test_missed_occurrences_of_a_tagged_string_are_added():
+    text = "Merkel reiste nach Chile. Dort traf Merkel den Präsidenten; der Merkel-Besuch in Chile dauerte. Merkels Rede."
+    ents = [{"text": "Merkel", "label": "PER", "start": 0, "end": 6},
+            {"text": "Chile", "label": "LOC", "start": 19, "end": 24},
+            {"text": "Chile", "label": "ORG", "start": 81, "end": 86}]
+    got = [(e["text"], e["label"], e["start"]) for e in add_missed_mentions(text, ents)]
+    # the second "Merkel" is added; "Merkel-Besuch" and "Merkels" are other words, "Chile" has two labels
+    assert got == [("Merkel", "PER", 0), ("Chile", "LOC", 19), ("Merkel", "PER", 36), ("Chile", "ORG", 81)]
+    assert add_missed_mentions("x", []) == []
+    # an ordinary noun the tagger once took for a name: the article has it after "die", so not spread
+    text = "Bauzinsen steigen. Die Bank senkt die Bauzinsen nicht, Bauzinsen bleiben hoch."
+    assert add_missed_mentions(text, [{"text": "Bauzinsen", "label": "PER", "start": 0, "end": 9}]) == [
+        {"text": "Bauzinsen", "label": "PER", "start": 0, "end": 9}]
+    # places are not spread (the gazetteer has the known ones)
+    text = "Lima liegt am Meer. Nach Lima fuhr er."
+    assert len(add_missed_mentions(text, [{"text": "Lima", "label": "LOC", "start": 0, "end": 4}])) == 1
+
+
+def test_genitive_of_a_listed_place_whose_list_has_genitives_too():
+    assert norms([("Chiles", "LOC")], places={"Chile", "Chiles"}) == ["Chile"]

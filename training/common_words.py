@@ -2,6 +2,7 @@
 wirebeam_entity_cleanup component trims from the edges of person and place names.
 
     python training/common_words.py --lang de --out training/corpus/common_de.json
+    python training/common_words.py --lang de --nouns --out training/corpus/nouns_de.json
 """
 import argparse
 import json
@@ -28,13 +29,24 @@ def common_words(data: pathlib.Path, plan: dict, min_capitalised: int = 3, max_e
     return sorted(out)
 
 
+def nouns(data: pathlib.Path, plan: dict, max_entity_share: float = 0.05):
+    """The wider list for the end of a mention ("Nordkoreas Machthaber"): capitalised words of letters
+    (and hyphens) the training part tags O at least once and almost never as a name, minus `common_words`."""
+    common = set(common_words(data, plan, max_entity_share=max_entity_share))
+    wide = common_words(data, plan, min_capitalised=1, max_entity_share=max_entity_share)
+    return sorted(w for w in wide if w not in common and w[:1].isupper() and not w.isupper() and len(w) > 2
+                  and w.replace("-", "").isalpha())
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lang", choices=["de", "en"], required=True)
     ap.add_argument("--data", default="../shared/data/ner", type=pathlib.Path)
     ap.add_argument("--out", required=True, type=pathlib.Path)
+    ap.add_argument("--nouns", action="store_true", help="the wider noun list (see `nouns`) instead")
     args = ap.parse_args(argv)
-    words = common_words(args.data, GERMAN if args.lang == "de" else ENGLISH)
+    plan = GERMAN if args.lang == "de" else ENGLISH
+    words = nouns(args.data, plan) if args.nouns else common_words(args.data, plan)
     args.out.write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
     print(f"{args.out}: {len(words)} words", file=sys.stderr)
     return 0

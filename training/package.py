@@ -2,7 +2,7 @@
 optionally with wirebeam's entity cleanup and gazetteer components added after the statistical ner.
 
     python training/package.py training/runs/de/model-best de [--cleanup training/corpus/common_de.json]
-        [--gazetteer training/corpus/gazetteer_de.jsonl]
+        [--gazetteer training/corpus/gazetteer_de.jsonl] [--nouns training/corpus/nouns_de.json --german-rules]
 """
 import argparse
 import json
@@ -41,6 +41,9 @@ def main(argv=None) -> int:
     ap.add_argument("lang", choices=sorted(SOURCES))
     ap.add_argument("--gazetteer", help="entity_ruler patterns (JSONL), added after the ner")
     ap.add_argument("--cleanup", help="common-word list (JSON) for the entity cleanup right after the ner")
+    ap.add_argument("--nouns", help="wider noun list (common_words.py --nouns) for the cleanup's tail rule")
+    ap.add_argument("--german-rules", action="store_true",
+                    help="turn on the cleanup's and the gazetteer's German rules (see transforms/ner_components.py)")
     ap.add_argument("--scores", help="evaluation JSON (training/evaluate.py --json) to record in meta.json")
     args = ap.parse_args(argv)
     import spacy
@@ -49,11 +52,18 @@ def main(argv=None) -> int:
     sources = list(SOURCES[args.lang])
     import wirebeam.transforms.ner_components  # noqa: F401  (registers the factories)
     if args.cleanup:
-        cleanup = nlp.add_pipe("wirebeam_entity_cleanup", name="cleanup", after="ner")
+        rules = {"lower_start": True, "particles": True, "loc_compounds": True,
+                 "tail_nouns": bool(args.nouns)} if args.german_rules else {}
+        cleanup = nlp.add_pipe("wirebeam_entity_cleanup", name="cleanup", after="ner", config=rules)
         cleanup.common = set(json.loads(pathlib.Path(args.cleanup).read_text(encoding="utf-8")))
+        if args.nouns:
+            cleanup.nouns = set(json.loads(pathlib.Path(args.nouns).read_text(encoding="utf-8")))
     if args.gazetteer:
-        gazetteer = nlp.add_pipe("wirebeam_gazetteer", name="gazetteer", after=nlp.pipe_names[-1])
+        rules = {"relabel_genitives": True, "acronym_label": "ORG"} if args.german_rules else {}
+        gazetteer = nlp.add_pipe("wirebeam_gazetteer", name="gazetteer", after=nlp.pipe_names[-1], config=rules)
         gazetteer.add_names(p["pattern"] for p in srsly.read_jsonl(args.gazetteer))
+        if args.german_rules and args.cleanup:
+            gazetteer.common = set(json.loads(pathlib.Path(args.cleanup).read_text(encoding="utf-8")))
         sources += GAZETTEER_SOURCES
     nlp.meta.update({
         "name": f"wirebeam_ner_{args.lang}", "version": "1.0.0",

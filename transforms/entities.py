@@ -17,7 +17,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 import wirebeam
-from wirebeam.transforms.entity_norm import add_norms, count_entities
+from wirebeam.transforms.entity_norm import add_missed_mentions, add_norms, count_entities, harmonise_labels
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +180,7 @@ class TagEntities(beam.DoFn):
                     Metrics.counter("entities", "errors").inc()
                     yield {**article, "entities": [], "entity_counts": []}
                     continue
+                found = add_missed_mentions(article.get("text") or "", harmonise_labels(found))
                 ents = add_norms(found, lang, self.places.get(lang))
                 Metrics.counter("entities", "tagged_articles").inc()
                 Metrics.counter("entities", f"tagged_articles_{lang}").inc()
