@@ -24,6 +24,17 @@ def run_cli(*args, cwd=None, timeout=600):
                           env={**os.environ, "PYTHONHASHSEED": "random"})
 
 
+def process_outputs(fn, path):
+    """A DoFn's `process(path)` outputs split by tag: {"main": [...], "failures": [...]}."""
+    out = {"main": [], "failures": []}
+    for item in fn.process(str(path)):
+        if hasattr(item, "tag"):
+            out[item.tag].append(item.value)
+        else:
+            out["main"].append(item)
+    return out
+
+
 def read_articles(out):
     import pyarrow.dataset as ds
     return ds.dataset(str(pathlib.Path(out) / "articles"), format="parquet", partitioning="hive").to_table()

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from conftest import process_outputs
 from wirebeam.transforms.read import (ReadDocuments, TooLarge, expand_inputs, input_format, iter_lines,
                                       read_document, sniff_format)
 
@@ -62,16 +63,6 @@ def test_iter_lines_streams_and_flags_oversized_lines(tmp_path):
     assert json.loads(got[2][1]) == {"text": "b"}
 
 
-def _run(fn, path):
-    out = {"main": [], "failures": []}
-    for item in fn.process(str(path)):
-        if hasattr(item, "tag"):
-            out[item.tag].append(item.value)
-        else:
-            out["main"].append(item)
-    return out
-
-
 def test_read_documents_accounts_for_every_json_line(tmp_path):
     path = tmp_path / "feed.jsonl"
     path.write_text("\n".join([
@@ -81,7 +72,7 @@ def test_read_documents_accounts_for_every_json_line(tmp_path):
         "",
         json.dumps({"title": "ohne Text"}),
     ]) + "\n", encoding="utf-8")
-    out = _run(ReadDocuments(1 << 20, 1 << 20), path)
+    out = process_outputs(ReadDocuments(1 << 20, 1 << 20), path)
     assert [d["source"] for d in out["main"]] == [f"{path}:1", f"{path}:5"]
     assert [(f["source"], f["reason"]) for f in out["failures"]] == [
         (f"{path}:2", "bad_json"), (f"{path}:3", "not_an_object")]
@@ -92,8 +83,8 @@ def test_read_documents_failures_for_empty_unknown_and_large(tmp_path):
     (tmp_path / "notes.md").write_text("# hi")
     (tmp_path / "big.html").write_bytes(b"<p>" + b"x" * 5000)
     fn = ReadDocuments(1000, 1000)
-    assert _run(fn, tmp_path / "empty.txt")["failures"][0]["reason"] == "empty"
-    assert _run(fn, tmp_path / "notes.md")["failures"][0]["reason"] == "unsupported_format"
-    big = _run(fn, tmp_path / "big.html")
+    assert process_outputs(fn, tmp_path / "empty.txt")["failures"][0]["reason"] == "empty"
+    assert process_outputs(fn, tmp_path / "notes.md")["failures"][0]["reason"] == "unsupported_format"
+    big = process_outputs(fn, tmp_path / "big.html")
     assert big["main"] == [] and big["failures"][0]["reason"] == "too_large"
     assert big["failures"][0]["stage"] == "read"

@@ -10,7 +10,7 @@ import tracemalloc
 import duckdb
 import pytest
 
-from conftest import read_articles, read_failures, run_cli
+from conftest import process_outputs, read_articles, read_failures, run_cli
 from warcfiles import ENGLISH_PAGE, GERMAN_PAGE, WEATHER_PAGE, record, request, response, warcinfo, write_warc
 from wirebeam.transforms.extract import extract_document
 from wirebeam.transforms.read import ReadDocuments, input_format
@@ -175,34 +175,24 @@ def test_oversized_record_is_too_large_without_being_held(tmp_path):
         assert peak < 6 << 20, peak  # the 1 MiB cap and read buffers, not the 20 MiB record
 
 
-def _run(fn, path):
-    out = {"main": [], "failures": []}
-    for item in fn.process(str(path)):
-        if hasattr(item, "tag"):
-            out[item.tag].append(item.value)
-        else:
-            out["main"].append(item)
-    return out
-
-
 def test_read_documents_dispatches_warc_and_accounts_for_every_file(tmp_path):
     path = tmp_path / "crawl.warc.gz"
     offsets = write_warc(path, crawl_records(), gzip_per_record=True)
-    out = _run(ReadDocuments(1 << 20, 1 << 20), path)
+    out = process_outputs(ReadDocuments(1 << 20, 1 << 20), path)
     assert [d["source"] for d in out["main"]] == [f"{path}#{offsets[2]}", f"{path}#{offsets[4]}"]
     assert {d["format"] for d in out["main"]} == {"warc"} and out["failures"] == []
     # nothing but requests and an image: the file is still accounted for
     only = tmp_path / "images.warc"
     write_warc(only, [request(EN_URL), response("https://e.example/a.png", b"\x89PNG", content_type="image/png")])
-    failures = _run(ReadDocuments(1 << 20, 1 << 20), only)["failures"]
+    failures = process_outputs(ReadDocuments(1 << 20, 1 << 20), only)["failures"]
     assert [(f["source"], f["reason"]) for f in failures] == [(str(only), "empty")]
     assert failures[0]["detail"] == "no HTML page in the archive (records.request 1, skipped.not_html 1)"
     (tmp_path / "none.warc").write_bytes(b"")
-    assert _run(ReadDocuments(1 << 20, 1 << 20), tmp_path / "none.warc")["failures"][0]["reason"] == "empty"
+    assert process_outputs(ReadDocuments(1 << 20, 1 << 20), tmp_path / "none.warc")["failures"][0]["reason"] == "empty"
     # an empty 200 page is a failure of its own record
     blank = tmp_path / "blank.warc"
     offsets = write_warc(blank, [response(EN_URL, b"  \n")])
-    failures = _run(ReadDocuments(1 << 20, 1 << 20), blank)["failures"]
+    failures = process_outputs(ReadDocuments(1 << 20, 1 << 20), blank)["failures"]
     assert [(f["source"], f["reason"]) for f in failures] == [(f"{blank}#0", "empty")]
 
 

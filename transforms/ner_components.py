@@ -43,7 +43,15 @@ def untagged_acronyms(words: List[str], taken: List[bool], common: set) -> List[
             and w not in common]
 
 
-class Gazetteer:
+class _DocComponent:
+    """A component that changes each Doc on its own: `pipe` is `__call__` over the stream."""
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+
+class Gazetteer(_DocComponent):
     """Adds `label` spans for listed names that do not overlap an entity already on the doc.
     With `relabel_genitives`, a one-word PER/ORG mention that is the genitive of a listed place
     ("Außenminister Südkoreas" tagged PER) becomes `label` (GermEval tags countries LOC always).
@@ -93,10 +101,6 @@ class Gazetteer:
         if new:
             doc.ents = filter_spans(list(doc.ents) + new)
         return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
-        for doc in docs:
-            yield self(doc)
 
     def to_disk(self, path, exclude=tuple()):
         path = Path(path)
@@ -211,7 +215,7 @@ def is_loc_compound(word: str, common: set, min_head: int = 5) -> bool:
     return False
 
 
-class EntityCleanup:
+class EntityCleanup(_DocComponent):
     """Trims what the statistical ner wrongly glued to a name: punctuation at its edges, and for
     `labels` (default PER, LOC) common words of the training data at its edges or inside it
     ("Nordkorea ," -> "Nordkorea", "Reisen Putins" -> "Putins", "Kim Jong Un lud Putin" -> two names).
@@ -265,10 +269,6 @@ class EntityCleanup:
             spans += [Span(doc, s, e, label=ent.label_) for s, e in self._pieces(words, ent, taken)]
         doc.ents = filter_spans(spans)
         return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
-        for doc in docs:
-            yield self(doc)
 
     def to_disk(self, path, exclude=tuple()):
         path = Path(path)
