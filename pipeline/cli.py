@@ -289,9 +289,6 @@ def _check_dataflow_paths(opts, paths, dry_run: bool) -> None:
     if "://" not in opts.output:
         problems.append(f"--output {opts.output} is local; Dataflow workers would write to their own disks: "
                         f"pass --output gs://BUCKET/PATH")
-    if opts.feed or opts.feeds_file:
-        if opts.state:
-            problems.append("--state is a local folder of this machine; run feeds on Dataflow without it")
     if not problems:
         return
     if dry_run:

@@ -1,8 +1,9 @@
 """The driver's part of a feed run: the list of feeds, the fetch policy from the options, and the
 state loaded before the run and saved (atomically, by pipeline.state) after its output is committed."""
 import json
-import os
 from typing import List, Optional
+
+from apache_beam.io.filesystems import FileSystems
 
 from wirebeam.pipeline.state import FeedState, load_state, save_state
 from wirebeam.transforms.feed_input import feeds_file_urls
@@ -37,11 +38,11 @@ def load(opts) -> FeedState:
 
 
 def read_update(staging: str) -> Optional[dict]:
-    path = os.path.join(staging, STATE_UPDATE)
-    if not os.path.exists(path):
+    path = FileSystems.join(staging, STATE_UPDATE)
+    if not FileSystems.exists(path):
         return None
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    with FileSystems.open(path) as handle:
+        return json.loads(handle.read().decode("utf-8"))
 
 
 def save(opts, state: FeedState, update: Optional[dict]) -> None:

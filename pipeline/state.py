@@ -4,13 +4,18 @@ GET (ETag, Last-Modified), and the keys (guid, else link) of the items already i
 The file is read at the start of a run and replaced only after the run's output is committed,
 by writing a temporary file next to it and renaming it over the old one: a run that crashes
 leaves the previous state, so its items are simply fetched again next time, never lost and never
-written twice.
+written twice. A local folder is replaced atomically (os.replace); a folder on an object store
+(gs://, s3://, through Beam's FileSystems) gets a temporary object renamed over the old one, which
+is as close to atomic as such stores allow.
 """
 import dataclasses
 import json
 import os
 import tempfile
+import uuid
 from typing import Dict, Iterable, Optional, Set
+
+from apache_beam.io.filesystems import FileSystems
 
 STATE_FILE = "state.json"
 FORMAT = 1
@@ -40,11 +45,11 @@ def load_state(folder: Optional[str]) -> FeedState:
     """The state kept in `folder` (an empty one without a folder or before the first run)."""
     if not folder:
         return FeedState()
-    path = os.path.join(folder, STATE_FILE)
-    if not os.path.exists(path):
+    path = FileSystems.join(folder, STATE_FILE)
+    if not FileSystems.exists(path):
         return FeedState()
-    with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
+    with FileSystems.open(path) as handle:
+        data = json.loads(handle.read().decode("utf-8"))
     if data.get("format") != FORMAT:
         raise ValueError(f"{path} was written by another wirebeam version (format {data.get('format')}); "
                          f"move it away to start fresh")
@@ -53,8 +58,17 @@ def load_state(folder: Optional[str]) -> FeedState:
 
 def save_state(folder: str, state: FeedState) -> None:
     """Replace the state file atomically (temporary file, then rename)."""
-    os.makedirs(folder, exist_ok=True)
     payload = {"format": FORMAT, "validators": dict(sorted(state.validators.items())), "seen": sorted(state.seen)}
+    if "://" in folder:
+        final = FileSystems.join(folder, STATE_FILE)
+        temp = FileSystems.join(folder, f".state-{uuid.uuid4().hex}.json")
+        with FileSystems.create(temp) as out:
+            out.write(json.dumps(payload, indent=1, ensure_ascii=False).encode("utf-8"))
+        if FileSystems.exists(final):
+            FileSystems.delete([final])
+        FileSystems.rename([temp], [final])
+        return
+    os.makedirs(folder, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=".state-", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

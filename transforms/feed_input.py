@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ET
 from typing import Dict, List, Optional, Set
 
 import apache_beam as beam
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from wirebeam.transforms.failures import FAILURES, describe, fail
@@ -27,7 +29,7 @@ def is_url(feed: str) -> bool:
 
 def feeds_file_urls(path: str) -> List[str]:
     """The feeds listed in an OPML file (xmlUrl of each outline) or a text file (one a line, # comments)."""
-    with open(path, "rb") as handle:
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:  # local, gs://, ...
         data = handle.read(MAX_FEED_FILE)
     if path.lower().endswith((".opml", ".xml")) or data.lstrip().startswith(b"<"):
         check_safe_xml(data)
