@@ -213,12 +213,7 @@ def run(argv) -> int:
     if dry_run:
         return _dry_run_report(pipeline, standard.runner, on_dataflow, out_dir, len(paths))
 
-    try:
-        result = pipeline.run()
-    except ImportError as exc:
-        if on_dataflow:
-            raise UsageError(f"{exc}: install wirebeam with its Dataflow extra, pip install 'wirebeam[dataflow]'")
-        raise
+    result = _submit(pipeline, on_dataflow)
     if opts.commit_in_job and on_dataflow:
         gcp = options.view_as(GoogleCloudOptions)
         if not getattr(result, "has_job", False):  # --template_location: a Flex Template launch
@@ -298,6 +293,16 @@ def _check_dataflow_paths(opts, paths, dry_run: bool) -> None:
     raise UsageError("; ".join(problems))
 
 
+def _submit(pipeline, on_dataflow: bool):
+    """pipeline.run(), with advice when DataflowRunner lacks Beam's GCP clients."""
+    try:
+        return pipeline.run()
+    except ImportError as exc:
+        if on_dataflow:
+            raise UsageError(f"{exc}: install wirebeam with its Dataflow extra, pip install 'wirebeam[dataflow]'")
+        raise
+
+
 def _stages(proto):
     """Top-level steps of a pipeline proto, in order, with the number of transforms inside each."""
     transforms = proto.components.transforms
@@ -315,11 +320,7 @@ def _stages(proto):
 def _dry_run_report(pipeline, runner, on_dataflow: bool, out_dir: str, n_inputs: int, out=None) -> int:
     """Build the job graph as the runner would submit it, without running or writing anything."""
     if on_dataflow:
-        try:
-            result = pipeline.run()  # DataflowRunner with --dry_run builds the Dataflow job and returns
-        except ImportError as exc:
-            raise UsageError(f"{exc}: install wirebeam with its Dataflow extra, pip install 'wirebeam[dataflow]'")
-        proto = result.job.proto_pipeline
+        proto = _submit(pipeline, on_dataflow).job.proto_pipeline  # with --dry_run: built, not submitted
     else:
         proto = pipeline.to_runner_api()
     stages = _stages(proto)
