@@ -45,6 +45,7 @@ def main(argv=None) -> int:
     ap.add_argument("--german-rules", action="store_true",
                     help="turn on the cleanup's and the gazetteer's German rules (see transforms/ner_components.py)")
     ap.add_argument("--scores", help="evaluation JSON (training/evaluate.py --json) to record in meta.json")
+    ap.add_argument("--out", help="where to save the pipeline (default: wirebeam/models/ner_LANG, the shipped one)")
     args = ap.parse_args(argv)
     import spacy
     import srsly
@@ -74,7 +75,7 @@ def main(argv=None) -> int:
     })
     if args.scores:
         nlp.meta["performance_wirebeam"] = json.loads(pathlib.Path(args.scores).read_text())
-    target = ROOT / "wirebeam" / "models" / f"ner_{args.lang}"
+    target = pathlib.Path(args.out) if args.out else ROOT / "wirebeam" / "models" / f"ner_{args.lang}"
     if target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
