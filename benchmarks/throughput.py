@@ -8,6 +8,9 @@ same pages, once with the default local runner and once with
 `--direct_running_mode multi_processing --direct_num_workers 2`, and once more on 2 workers with
 `--ner none`, which does the bare loop's work (no entity tagging). Wall time includes start-up.
 Ratios (pipeline pages/s divided by bare-loop pages/s) are what to compare across machines.
+Since the entity stage is on by default, a second bare loop also tags each text with the same bundled
+spaCy pipeline for its language (paragraph by paragraph, as wirebeam does), so the default runs have a
+like-for-like reference too.
 
     python benchmarks/throughput.py                 # all four sets (1368 pages)
     python benchmarks/throughput.py --sets fundus_de zyte --json result.json
@@ -36,7 +39,9 @@ def page_files(root, sets):
     return files
 
 
-def bare_loop(files):
+def bare_loop(files, taggers=None):
+    """Seconds for trafilatura.extract + langdetect over the pages (and, with `taggers`, a dict of
+    language -> spaCy pipeline, entity tagging of each text's paragraphs)."""
     import trafilatura
     from langdetect.detector_factory import DetectorFactory, PROFILES_DIRECTORY
     factory = DetectorFactory()
@@ -49,10 +54,18 @@ def bare_loop(files):
             detector = factory.create()
             detector.append(text)
             try:
-                detector.detect()
+                lang = detector.detect()
             except Exception:
-                pass
+                lang = None
+            if taggers and lang in taggers:
+                for doc in taggers[lang].pipe(line for line in text.splitlines() if line.strip()):
+                    doc.ents
     return time.perf_counter() - t0
+
+
+def bundled_taggers():
+    from wirebeam.transforms.entities import bundled_models, load_pipeline
+    return {lang: load_pipeline(path) for lang, path in bundled_models().items()}
 
 
 def stage_costs(files):
@@ -62,7 +75,11 @@ def stage_costs(files):
     from wirebeam.transforms.extract import from_html
     from wirebeam.transforms.html import ExtractionError
     factory = language.load_factory()
-    costs = {"read+gunzip": 0.0, "extract (html + metadata + credits)": 0.0, "language": 0.0, "dedup signature": 0.0}
+    from wirebeam.transforms.entities import TagEntities, bundled_models
+    tagger = TagEntities(bundled_models())
+    tagger.setup()
+    costs = {"read+gunzip": 0.0, "extract (html + metadata + credits)": 0.0, "language": 0.0,
+             "dedup signature": 0.0, "entities (bundled taggers + norms)": 0.0}
     articles = []
     for path in files:
         t = time.perf_counter()
@@ -78,11 +95,14 @@ def stage_costs(files):
         if not article:
             continue
         t = time.perf_counter()
-        language.detect_language(article["text"], factory)
+        article["language"] = language.detect_language(article["text"], factory)[0]
         costs["language"] += time.perf_counter() - t
         t = time.perf_counter()
         dedup.signature_of(article["text"])
         costs["dedup signature"] += time.perf_counter() - t
+        t = time.perf_counter()
+        list(tagger.process([article]))
+        costs["entities (bundled taggers + norms)"] += time.perf_counter() - t
         articles.append(article)
     return {k: round(v * 1000 / len(files), 2) for k, v in costs.items()}
 
@@ -115,7 +135,10 @@ def main(argv=None):
 
     bare = bare_loop(files)
     bare_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows = [("bare loop: trafilatura.extract + langdetect, 1 process", bare, bare_rss, None)]
+    bare_ner = bare_loop(files, bundled_taggers())
+    bare_ner_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = [("bare loop: trafilatura.extract + langdetect, 1 process", bare, bare_rss, None),
+            ("bare loop + entity tagging (bundled taggers), 1 process", bare_ner, bare_ner_rss, None)]
     for label, extra in [("wirebeam run, default local runner", []),
                          ("wirebeam run, multi_processing, 2 workers",
                           ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2"]),
@@ -124,14 +147,18 @@ def main(argv=None):
         seconds, rss, report = pipeline_run([args.pages / s for s in args.sets], extra)
         rows.append((label, seconds, rss, report))
 
-    print(f"\n{'run':<58} {'s':>7} {'pages/s':>8} {'ratio':>6} {'peak RSS MiB':>13} {'articles':>8} {'failures':>8}")
+    print(f"\n{'run':<58} {'s':>7} {'pages/s':>8} {'ratio':>6} {'ratio+NER':>9} {'peak RSS MiB':>13} "
+          f"{'articles':>8} {'failures':>8}")
     result = {"pages": n, "runs": []}
     for label, seconds, rss, report in rows:
-        ratio = bare / seconds
-        print(f"{label:<58} {seconds:7.1f} {n / seconds:8.1f} {ratio:6.2f} {rss:13.0f} "
+        ratio, ratio_ner = bare / seconds, bare_ner / seconds
+        print(f"{label:<58} {seconds:7.1f} {n / seconds:8.1f} {ratio:6.2f} {ratio_ner:9.2f} {rss:13.0f} "
               f"{(report or {}).get('articles', '-'):>8} {((report or {}).get('failures') or {}).get('total', '-'):>8}")
         result["runs"].append({"run": label, "seconds": round(seconds, 2), "pages_per_s": round(n / seconds, 2),
-                               "ratio_vs_bare": round(ratio, 3), "peak_rss_mib": round(rss)})
+                               "ratio_vs_bare": round(ratio, 3), "ratio_vs_bare_with_ner": round(ratio_ner, 3),
+                               "peak_rss_mib": round(rss)})
+    print("ratio: to the bare loop; ratio+NER: to the bare loop with entity tagging (the like-for-like "
+          "reference of the runs with the entity stage on)")
     costs = stage_costs(files)
     print("\nper-stage cost, ms/page (pure functions, one process):")
     for stage, ms in costs.items():
