@@ -178,6 +178,42 @@ def test_german_rules_inside_the_components():
         ("ABCD", "ORG"), ("Karl Van der Meer", "PER"), ("Perus", "LOC")]
 
 
+def test_dictionary_nouns_taken_for_names_are_dropped_and_survive_a_save(tmp_path):
+    import spacy
+    from spacy.tokens import Doc, Span
+    nlp = spacy.blank("de")
+    words = "Am Ortsrand von Mühldorf steht eine Photovoltaik-Anlage von Sonnenwerk".split()
+    doc = Doc(nlp.vocab, words=words)
+    doc.ents = [Span(doc, 1, 2, "LOC"), Span(doc, 3, 4, "LOC"), Span(doc, 8, 9, "ORG")]
+    cleanup = EntityCleanup(nlp, "cleanup", ["PER", "LOC"])
+    cleanup.common, cleanup.dictionary_nouns = {"von", "eine"}, {"Ortsrand", "Sonnenwerk"}
+    cleanup.to_disk(tmp_path / "cleanup")
+    restored = EntityCleanup(nlp, "cleanup", ["PER", "LOC"]).from_disk(tmp_path / "cleanup")
+    assert restored.dictionary_nouns == {"Ortsrand", "Sonnenwerk"}
+    assert [(e.text, e.label_) for e in restored(doc).ents] == [("Mühldorf", "LOC")]
+
+
+def test_the_bundled_german_cleanup_knows_dictionary_nouns(models):
+    cleanup = models["de"].get_pipe("cleanup")
+    assert {"Ortsrand", "Rinnstein", "Photovoltaik"} <= cleanup.dictionary_nouns
+    assert not {"Spiegel", "Bahn", "Kreml", "Putin", "Nordkorea"} & cleanup.dictionary_nouns  # tagged as names in the data
+
+
+def test_dictionary_nouns_are_the_common_nouns_the_data_never_tags_as_names(tmp_path):
+    import common_words
+    (tmp_path / "nouns.csv").write_text(
+        "lemma,pos,genus,nominativ singular,nominativ plural,genitiv singular\n"
+        "Ortsrand,Substantiv,m,Ortsrand,Ortsränder,Ortsrandes\n"
+        "Bahn,Substantiv,f,Bahn,Bahnen,Bahn\n"
+        "Berlin,\"Substantiv,Toponym\",n,Berlin,,Berlins\n"
+        "Kfz,\"Abkürzung,Substantiv\",n,KFZ,,\n", encoding="utf-8")
+    (tmp_path / "train.tsv").write_text("Die\tO\nBahn\tB-ORG\nfährt\tO\n", encoding="utf-8")
+    plan = {"train": [("train.tsv", None, False)]}
+    # "Bahn" is a name in the data ("Deutsche Bahn"), its plural is not; places, acronyms never count
+    assert common_words.dictionary_nouns(tmp_path, plan, tmp_path / "nouns.csv") == [
+        "Bahnen", "Ortsrand", "Ortsrandes", "Ortsränder"]
+
+
 TINY = """Anna\tB-PER
 Berger\tI-PER
 fährt\tO

@@ -3,6 +3,7 @@ wirebeam_entity_cleanup component trims from the edges of person and place names
 
     python training/common_words.py --lang de --out training/corpus/common_de.json
     python training/common_words.py --lang de --nouns --out training/corpus/nouns_de.json
+    python training/common_words.py --lang de --dictionary --out training/corpus/dictionary_nouns_de.json
 """
 import argparse
 import json
@@ -38,15 +39,39 @@ def nouns(data: pathlib.Path, plan: dict, max_entity_share: float = 0.05):
                   and w.replace("-", "").isalpha())
 
 
+def dictionary_nouns(data: pathlib.Path, plan: dict, nouns_csv: pathlib.Path = None):
+    """Common nouns a German dictionary knows (every inflected form of Wiktionary's nouns that are no
+    place, person or other proper name; the `german-nouns` package, CC BY-SA 4.0) minus every word the
+    training part tags as (part of) a name: a one-word mention in this list ("Orkanböen", "Ortsrand")
+    is an ordinary noun the tagger took for a name, while "Spiegel" or "Bahn", which the data tags as
+    names, stay possible. Acronyms are left to the tagger."""
+    from lexicon import wiktionary_forms
+    if nouns_csv is None:
+        import german_nouns
+        nouns_csv = pathlib.Path(next(iter(german_nouns.__path__))) / "nouns.csv"
+    in_names = set()
+    for rel, rule, _ in plan["train"]:
+        for sent in pick(read_conll(data / rel), rule):
+            in_names.update(token for (token, _), tag in zip(sent, clean_tags([g for _, g in sent])) if tag != "O")
+    return sorted(w for w, features in wiktionary_forms(nouns_csv).items()
+                  if features == {"noun"} and w not in in_names and not w.isupper())
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lang", choices=["de", "en"], required=True)
     ap.add_argument("--data", default="../shared/data/ner", type=pathlib.Path)
     ap.add_argument("--out", required=True, type=pathlib.Path)
     ap.add_argument("--nouns", action="store_true", help="the wider noun list (see `nouns`) instead")
+    ap.add_argument("--dictionary", action="store_true",
+                    help="German: the dictionary's common nouns that the data never tags as names (see "
+                         "`dictionary_nouns`; needs `pip install --no-deps german-nouns==1.2.5`)")
     args = ap.parse_args(argv)
     plan = GERMAN if args.lang == "de" else ENGLISH
-    words = nouns(args.data, plan) if args.nouns else common_words(args.data, plan)
+    if args.dictionary:
+        words = dictionary_nouns(args.data, plan)
+    else:
+        words = nouns(args.data, plan) if args.nouns else common_words(args.data, plan)
     args.out.write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
     print(f"{args.out}: {len(words)} words", file=sys.stderr)
     return 0

@@ -27,6 +27,8 @@ SOURCES = {
          "author": "Balasuriya, Ringland, Nothman, Murphy, Curran (2009)"},
     ],
 }
+DICTIONARY_SOURCE = {"name": "German Wiktionary noun list via german-nouns 1.2.5 (cleanup's dictionary_nouns)",
+                     "license": "CC BY-SA 4.0", "author": "Wiktionary contributors; german-nouns authors"}
 GAZETTEER_SOURCES = [
     {"name": "CLDR territory names via Babel", "license": "Unicode License v3 (CLDR), BSD-3-Clause (Babel)",
      "author": "Unicode CLDR Project; Babel authors"},
@@ -42,6 +44,8 @@ def main(argv=None) -> int:
     ap.add_argument("--gazetteer", help="entity_ruler patterns (JSONL), added after the ner")
     ap.add_argument("--cleanup", help="common-word list (JSON) for the entity cleanup right after the ner")
     ap.add_argument("--nouns", help="wider noun list (common_words.py --nouns) for the cleanup's tail rule")
+    ap.add_argument("--dictionary-nouns", help="dictionary nouns (common_words.py --dictionary): one-word "
+                                               "mentions in it are dropped by the cleanup")
     ap.add_argument("--german-rules", action="store_true",
                     help="turn on the cleanup's and the gazetteer's German rules (see transforms/ner_components.py)")
     ap.add_argument("--scores", help="evaluation JSON (training/evaluate.py --json) to record in meta.json")
@@ -59,6 +63,9 @@ def main(argv=None) -> int:
         cleanup.common = set(json.loads(pathlib.Path(args.cleanup).read_text(encoding="utf-8")))
         if args.nouns:
             cleanup.nouns = set(json.loads(pathlib.Path(args.nouns).read_text(encoding="utf-8")))
+        if args.dictionary_nouns:
+            cleanup.dictionary_nouns = set(json.loads(pathlib.Path(args.dictionary_nouns).read_text(encoding="utf-8")))
+            sources.append(DICTIONARY_SOURCE)
     if args.gazetteer:
         rules = {"relabel_genitives": True, "acronym_label": "ORG"} if args.german_rules else {}
         gazetteer = nlp.add_pipe("wirebeam_gazetteer", name="gazetteer", after=nlp.pipe_names[-1], config=rules)
@@ -70,7 +77,8 @@ def main(argv=None) -> int:
         "name": f"wirebeam_ner_{args.lang}", "version": "1.0.0",
         "description": f"wirebeam's {args.lang} entity tagger (PER, LOC, ORG, MISC); trained by training/ "
                        f"in the wirebeam repository",
-        "license": "CC BY 4.0 (derived from CC BY 4.0 / CC0 training data; see sources)",
+        "license": ("CC BY-SA 4.0 (CC BY 4.0 / CC0 training data and a CC BY-SA 4.0 word list; see sources)"
+                    if args.dictionary_nouns else "CC BY 4.0 (derived from CC BY 4.0 / CC0 training data; see sources)"),
         "author": "wirebeam", "sources": sources,
     })
     if args.scores:

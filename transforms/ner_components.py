@@ -223,7 +223,9 @@ class EntityCleanup(_DocComponent):
     German rules (`lower_start` etc., see the functions they name): a PER/LOC mention loses the
     lower-case words it starts with (`strip_lower_start`), a PER/LOC mention the ordinary noun it ends in
     (`strip_tail_noun`, with `common` and `nouns`, a wider list), a person name cut before "van der"
-    gets its surname (`particle_tail`), a one-word place like "Staatsmedien" goes (`is_loc_compound`)."""
+    gets its surname (`particle_tail`), a one-word place like "Staatsmedien" goes (`is_loc_compound`).
+    A one-word mention of any label that is in `dictionary_nouns` (a dictionary's common nouns the
+    training data never tags as names: "Orkanböen", "Photovoltaik") goes."""
 
     def __init__(self, nlp: Language, name: str, labels: List[str], drop_compounds: bool = True,
                  lower_start: bool = False, tail_nouns: bool = False, particles: bool = False,
@@ -237,6 +239,7 @@ class EntityCleanup(_DocComponent):
         self.loc_compounds = loc_compounds
         self.common: set = set()
         self.nouns: set = set()
+        self.dictionary_nouns: set = set()
 
     def _pieces(self, words: List[str], ent, taken: List[bool]) -> List[Tuple[int, int]]:
         start, end, label = ent.start, ent.end, ent.label_
@@ -264,7 +267,8 @@ class EntityCleanup(_DocComponent):
                 taken[i] = True
         spans = []
         for ent in doc.ents:
-            if self.drop_compounds and len(ent) == 1 and is_name_compound(ent.text, self.common):
+            if len(ent) == 1 and (ent.text in self.dictionary_nouns
+                                  or self.drop_compounds and is_name_compound(ent.text, self.common)):
                 continue
             spans += [Span(doc, s, e, label=ent.label_) for s, e in self._pieces(words, ent, taken)]
         doc.ents = filter_spans(spans)
@@ -274,13 +278,16 @@ class EntityCleanup(_DocComponent):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         (path / "common_words.json").write_text(json.dumps(sorted(self.common), ensure_ascii=False), encoding="utf-8")
-        if self.nouns:
-            (path / "nouns.json").write_text(json.dumps(sorted(self.nouns), ensure_ascii=False), encoding="utf-8")
+        for file, words in (("nouns.json", self.nouns), ("dictionary_nouns.json", self.dictionary_nouns)):
+            if words:
+                (path / file).write_text(json.dumps(sorted(words), ensure_ascii=False), encoding="utf-8")
 
     def from_disk(self, path, exclude=tuple()):
-        self.common = set(json.loads((Path(path) / "common_words.json").read_text(encoding="utf-8")))
-        nouns = Path(path) / "nouns.json"
-        self.nouns = set(json.loads(nouns.read_text(encoding="utf-8"))) if nouns.is_file() else set()
+        path = Path(path)
+        self.common = set(json.loads((path / "common_words.json").read_text(encoding="utf-8")))
+        self.nouns, self.dictionary_nouns = (
+            set(json.loads((path / file).read_text(encoding="utf-8"))) if (path / file).is_file() else set()
+            for file in ("nouns.json", "dictionary_nouns.json"))
         return self
 
 
