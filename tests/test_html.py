@@ -7,8 +7,8 @@ from conftest import BAD, EVAL, SAMPLES, needs
 from trafilatura.utils import load_html
 
 from wirebeam.transforms.decode import decode_bytes
-from wirebeam.transforms.html import (ExtractionError, clean_main_text, extract_html, find_lead, with_fallback,
-                                      with_lead)
+from wirebeam.transforms.html import (ExtractionError, clean_main_text, extract_html, find_lead, find_subheadings,
+                                      with_fallback, with_lead, with_subheadings)
 
 BODY = [
     "Der Sturm hat in der Nacht zu Freitag im Norden schwere Schäden angerichtet, wie die Feuerwehr mitteilte.",
@@ -108,6 +108,29 @@ def test_with_lead_puts_a_missing_prose_lead_first_and_nothing_else():
     blurb = " ".join([LEAD] * 4)
     assert with_lead(BODY, blurb, "de") == BODY                             # too long for a lead
     assert with_lead(BODY, None, "de") == BODY
+
+
+SECTIONS = [("Der Schaden", "Die Feuerwehr zählte bis zum Morgen mehr als dreihundert Einsätze, meist wegen umgestürzter Bäume."),
+            ("Die Bahn", "Zwischen Hamburg und Bremen fuhren bis zum Mittag keine Züge, weil Oberleitungen gerissen waren."),
+            ("Der Ausblick", "Der Wetterdienst erwartet für das Wochenende ruhigeres Wetter mit nur noch leichtem Wind.")]
+
+
+def test_subheadings_dropped_with_the_container_come_back_before_their_paragraphs():
+    # no <article> or <main>: trafilatura collects the paragraphs one by one and loses the h2s
+    sections = "".join(f"<h2>{h}</h2><p>{p}</p>" for h, p in SECTIONS)
+    page = (f"<html><head><title>Sturm im Norden</title></head><body><div><h1>Sturm im Norden</h1>"
+            f"<p>{BODY[0]}</p><p>{BODY[1]}</p>{sections}</div></body></html>")
+    lines = extract_html(page)["text"].split("\n\n")
+    for heading, paragraph in SECTIONS:
+        assert lines[lines.index(paragraph) - 1] == heading
+
+
+def test_with_subheadings_adds_only_missing_headings_of_kept_paragraphs():
+    pairs = find_subheadings(load_html("<html><body>" + "".join(f"<h3>{h}</h3><p>{p}</p>" for h, p in SECTIONS)
+                                       + "<h2>Kurz</h2><p>Zu kurz.</p></body></html>"))
+    assert pairs == [(h, p[:60]) for h, p in SECTIONS]                    # a paragraph of two words: no pair
+    text = [BODY[0], SECTIONS[0][0], SECTIONS[0][1], SECTIONS[1][1]]      # first heading kept, third section gone
+    assert with_subheadings(text, pairs) == [BODY[0], *SECTIONS[0], *SECTIONS[1]]
 
 
 def _front_page(stories: int) -> str:

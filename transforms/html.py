@@ -26,6 +26,9 @@ Before trafilatura runs, the lead paragraph is looked up: news pages repeat thei
 shows it. When the visible element whose text matches the description is prose of two or more
 sentences and the main text lacks it, it becomes the first paragraph. One-sentence deks are left
 out like the headline they stand under.
+Subheadings (h2-h6) are looked up too: a page without a recognisable main container makes
+trafilatura collect its paragraphs one by one and leave the headings between them out; a
+subheading directly above a paragraph the text has is put back before it.
 The published date comes from the page's markup only (htmldate without its extensive search):
 a page without a dated meta tag or time element lands in `date=unknown` instead of under a
 date guessed from a copyright line, and the search costs 5 ms less per page.
@@ -70,6 +73,8 @@ _DESCRIPTION = ('//head/meta[@name="description" or @property="og:description" o
 _BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "h5", "h6", "li", "header", "section", "blockquote",
                      "td", "summary", "article"})
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "meta"})
+_SUBHEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_OPENING = 60             # characters of a paragraph that identify it in the main text
 _GALLERY = re.compile(r"^(?:- )?(\d{1,3})\s*/\s*(\d{1,3})\s+\S")  # "- 3/50 Caption of picture three"
 # Headings of a "related content" box: where they stand in the second half of the text, the
 # article has ended and what follows are teasers of other pages. Headings that also stand inside
@@ -170,6 +175,43 @@ def with_lead(paragraphs: List[str], lead: Optional[str], lang: Optional[str]) -
     return [lead, *paragraphs]
 
 
+def find_subheadings(tree) -> List[tuple]:
+    """(subheading, opening of the paragraph under it) for every h2-h6 directly followed by a
+    paragraph of eight or more words. trafilatura drops headings when it finds no main container
+    and collects the page's paragraphs one by one; this is what puts them back."""
+    body = tree.find(".//body") if tree is not None else None
+    if body is None:
+        return []
+    pairs = []
+    for heading in body.iter(*_SUBHEADINGS):
+        following = heading.getnext()
+        if following is None or following.tag != "p":
+            continue
+        title = " ".join(heading.text_content().split())
+        paragraph = " ".join(following.text_content().split())
+        if title and len(title.split()) <= _SHORT_LINE and len(paragraph.split()) >= 8:
+            pairs.append((title, paragraph[:_OPENING]))
+    return pairs
+
+
+def with_subheadings(paragraphs: List[str], subheadings: List[tuple]) -> List[str]:
+    """Put a subheading back before its paragraph when the text has the paragraph and not the heading."""
+    text = " ".join(paragraphs)
+    missing = {}
+    for title, opening in subheadings:
+        if title not in text:
+            missing.setdefault(opening, title)
+    if not missing:
+        return paragraphs
+    out: List[str] = []
+    for line in paragraphs:
+        title = missing.pop(line[:_OPENING], None) if len(line) >= _OPENING else None
+        if title:
+            out.append(title)
+        out.append(line)
+    return out
+
+
 def _enough_text(paragraphs: List[str]) -> bool:
     """At least MIN_WORDS words, or as many word characters for scripts written without spaces."""
     text = " ".join(paragraphs)
@@ -264,6 +306,7 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
         if tree is None:
             raise ExtractionError("no_main_text", "the page could not be parsed as HTML")
         lead = find_lead(tree)  # before trafilatura prunes the tree
+        subheadings = find_subheadings(tree)
         doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=True,
                                           date_extraction_params=set_date_params(extensive=False))
     except RecursionError as exc:
@@ -280,7 +323,7 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
         raise ExtractionError("no_main_text", f"{len(text.split())} words of main text")
     text = with_fallback(tree, text)
     title = get("title")
-    paragraphs = clean_main_text(text, title)
+    paragraphs = with_subheadings(clean_main_text(text, title), subheadings)
     paragraphs = with_lead(paragraphs, lead, guess_language(" ".join(paragraphs[:20])))
     if not _enough_text(paragraphs):
         raise ExtractionError("no_main_text", "only navigation, consent or too little text")
