@@ -8,7 +8,7 @@ from trafilatura.utils import load_html
 
 from wirebeam.transforms.decode import decode_bytes
 from wirebeam.transforms.html import (ExtractionError, clean_main_text, extract_html, find_lead, find_subheadings,
-                                      with_fallback, with_lead, with_subheadings)
+                                      unwrap_layout_tables, with_fallback, with_lead, with_subheadings)
 
 BODY = [
     "Der Sturm hat in der Nacht zu Freitag im Norden schwere Schäden angerichtet, wie die Feuerwehr mitteilte.",
@@ -131,6 +131,27 @@ def test_with_subheadings_adds_only_missing_headings_of_kept_paragraphs():
     assert pairs == [(h, p[:60]) for h, p in SECTIONS]                    # a paragraph of two words: no pair
     text = [BODY[0], SECTIONS[0][0], SECTIONS[0][1], SECTIONS[1][1]]      # first heading kept, third section gone
     assert with_subheadings(text, pairs) == [BODY[0], *SECTIONS[0], *SECTIONS[1]]
+
+
+REPLIES = ["Die Bahn hätte die Strecke früher sperren müssen, schreibt ein Pendler aus Rotenburg.",
+           "Eine Leserin aus Bremen dankt den Feuerwehrleuten, die bis zum Morgen im Einsatz waren."]
+
+
+def test_a_two_column_layout_table_is_read_as_blocks():
+    # the article set out in a one-row table: trafilatura would run the two cells into one line
+    # "| ... | ... |" and drop the list in the second
+    letters = "".join(f"<li>{r}</li>" for r in REPLIES)
+    page = (f"<html><head><title>Sturm</title></head><body><article><table><tr><td><p>{BODY[0]}</p><p>{BODY[1]}</p>"
+            f"</td><td><p>{SECTIONS[0][1]}</p><ul>{letters}</ul></td></tr></table></article></body></html>")
+    assert extract_html(page)["text"].split("\n\n") == [*BODY, SECTIONS[0][1], *(f"- {r}" for r in REPLIES)]
+
+
+def test_data_tables_stay_tables():
+    rows = "".join(f"<tr><td>{d}</td><td><p>{n} Einsätze</p></td></tr>" for d, n in (("Fr", 120), ("Sa", 80), ("So", 7)))
+    tree = load_html(f"<html><body><table><tr><th>Tag</th><th>Einsätze</th></tr>{rows}</table>"
+                     f"<table><tr><td>Fr</td><td>120</td></tr></table></body></html>")
+    unwrap_layout_tables(tree)
+    assert len(tree.findall(".//table")) == 2 and len(tree.findall(".//td")) == 8
 
 
 def _front_page(stories: int) -> str:

@@ -28,7 +28,9 @@ sentences and the main text lacks it, it becomes the first paragraph. One-senten
 out like the headline they stand under.
 Subheadings (h2-h6) are looked up too: a page without a recognisable main container makes
 trafilatura collect its paragraphs one by one and leave the headings between them out; a
-subheading directly above a paragraph the text has is put back before it.
+subheading directly above a paragraph the text has is put back before it. Then layout tables
+(one or two rows whose cells hold paragraphs, lists or tables: columns of a page, not data)
+become divs, so that trafilatura reads their blocks one by one.
 The published date comes from the page's markup only (htmldate without its extensive search):
 a page without a dated meta tag or time element lands in `date=unknown` instead of under a
 date guessed from a copyright line, and the search costs 5 ms less per page.
@@ -74,6 +76,9 @@ _BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "h5", "h6", "li", "header", "
                      "td", "summary", "article"})
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "meta"})
 _SUBHEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_LAYOUT_ROWS = 2          # a table this short whose cells hold blocks lays out the page, it holds no data
+_LAYOUT_BLOCKS = frozenset({"p", "div", "table", "ul", "ol", "dl", "blockquote", "pre", "h1", *_SUBHEADINGS})
+_TABLE_PARTS = ("tbody", "thead", "tfoot", "tr", "td", "th")
 _OPENING = 60             # characters of a paragraph that identify it in the main text
 _GALLERY = re.compile(r"^(?:- )?(\d{1,3})\s*/\s*(\d{1,3})\s+\S")  # "- 3/50 Caption of picture three"
 # Headings of a "related content" box: where they stand in the second half of the text, the
@@ -212,6 +217,24 @@ def with_subheadings(paragraphs: List[str], subheadings: List[tuple]) -> List[st
     return out
 
 
+def _own(table, tags) -> list:
+    """The elements of `table` with these tags that do not belong to a table nested in it."""
+    return [el for el in table.iter(*tags) if next(el.iterancestors("table"), None) is table]
+
+
+def unwrap_layout_tables(tree) -> None:
+    """Turn layout tables into divs: a table of one or two rows whose cells hold blocks (paragraphs,
+    lists, headings, nested tables) sets the page out in columns. trafilatura reads such a row as
+    one line of cells, running the columns into each other, and drops the lists and nested tables
+    in the cells; as divs, the blocks are read one by one, as on any other page."""
+    for table in list(tree.iter("table")):
+        cells = _own(table, ("td", "th"))
+        if (cells and len(_own(table, ("tr",))) <= _LAYOUT_ROWS
+                and any(child.tag in _LAYOUT_BLOCKS for cell in cells for child in cell)):
+            for element in [table, *_own(table, _TABLE_PARTS)]:
+                element.tag = "div"
+
+
 def _enough_text(paragraphs: List[str]) -> bool:
     """At least MIN_WORDS words, or as many word characters for scripts written without spaces."""
     text = " ".join(paragraphs)
@@ -307,6 +330,7 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
             raise ExtractionError("no_main_text", "the page could not be parsed as HTML")
         lead = find_lead(tree)  # before trafilatura prunes the tree
         subheadings = find_subheadings(tree)
+        unwrap_layout_tables(tree)
         doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=True,
                                           date_extraction_params=set_date_params(extensive=False))
     except RecursionError as exc:
