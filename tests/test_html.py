@@ -22,6 +22,14 @@ def test_repeated_headline_at_the_top_goes():
     assert lines == BODY
 
 
+def test_headline_worded_otherwise_than_the_metadata_title_goes_too():
+    shown = "Orkan legt den Bahnverkehr zwischen Hamburg und Bremen lahm"
+    page = (f'<html><head><meta property="og:title" content="Sturm im Norden: Was Pendler jetzt wissen müssen">'
+            f'</head><body><article><h1>{shown}</h1><p>{BODY[0]}</p><p>{BODY[1]}</p></article></body></html>')
+    assert extract_html(page)["text"].split("\n\n") == BODY
+    assert clean_main_text("\n".join([shown, *BODY]), "Sturm im Norden", headline=shown) == BODY
+
+
 def test_a_sentence_that_merely_starts_like_the_title_stays():
     title = "Sturm"
     assert clean_main_text("\n".join(BODY), title) == BODY

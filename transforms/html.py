@@ -5,7 +5,8 @@ extraction benchmark it is both the cheapest setting and, after the cleanup belo
 accurate one we measured (`benchmarks/extraction_quality.py` prints the comparison).
 
 The cleanup works on the lines trafilatura returns, using what the page's metadata tells:
-* the headline repeated at the top of the text (often with " | Site" or a kicker) goes;
+* the headline repeated at the top of the text (often with " | Site" or a kicker) goes, whether it
+  is worded as the metadata title or as the page's h1;
 * the page-furniture rules of the plain-text scrapes (`scrape.furniture_rule`: newsletter and
   share prompts, widgets, photo credits and captions, stray ids) apply to every line, and
   timestamps only in the head, where datelines and "Stand: ..." lines stand; table rows and
@@ -180,6 +181,15 @@ def with_lead(paragraphs: List[str], lead: Optional[str], lang: Optional[str]) -
     return [lead, *paragraphs]
 
 
+def find_headline(tree) -> Optional[str]:
+    """The text of the page's first h1: the headline as shown, which the metadata title that
+    trafilatura reports often words otherwise (og:title is written for sharing)."""
+    h1 = tree.find(".//body//h1") if tree is not None else None
+    if h1 is None:
+        return None
+    return " ".join(h1.text_content().split()) or None
+
+
 def find_subheadings(tree) -> List[tuple]:
     """(subheading, opening of the paragraph under it) for every h2-h6 directly followed by a
     paragraph of eight or more words. trafilatura drops headings when it finds no main container
@@ -253,8 +263,9 @@ def _similar(line: str, title: Optional[str]) -> bool:
     return shorter in longer and len(shorter) / len(longer) >= TITLE_SIMILARITY
 
 
-def clean_main_text(text: str, title: Optional[str] = None) -> List[str]:
-    """trafilatura's text -> the article's paragraphs (see the module docstring)."""
+def clean_main_text(text: str, title: Optional[str] = None, headline: Optional[str] = None) -> List[str]:
+    """trafilatura's text -> the article's paragraphs (see the module docstring). `headline`: the
+    page's h1, when it is worded otherwise than `title`."""
     lines = [" ".join(line.split()) for line in (text or "").split("\n")]
     lines = [line for line in lines if line]
     lang = guess_language(" ".join(lines[:20]))
@@ -263,7 +274,7 @@ def clean_main_text(text: str, title: Optional[str] = None) -> List[str]:
     for i, line in enumerate(lines):
         if i in banners:
             continue
-        if i < _HEAD_LINES and len(line.split()) <= 30 and _similar(line, title):
+        if i < _HEAD_LINES and len(line.split()) <= 30 and (_similar(line, title) or _similar(line, headline)):
             continue
         if not line.startswith("|"):
             rule = furniture_rule(line, lang)
@@ -330,6 +341,7 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
             raise ExtractionError("no_main_text", "the page could not be parsed as HTML")
         lead = find_lead(tree)  # before trafilatura prunes the tree
         subheadings = find_subheadings(tree)
+        headline = find_headline(tree)
         unwrap_layout_tables(tree)
         doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=True,
                                           date_extraction_params=set_date_params(extensive=False))
@@ -347,7 +359,7 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
         raise ExtractionError("no_main_text", f"{len(text.split())} words of main text")
     text = with_fallback(tree, text)
     title = get("title")
-    paragraphs = with_subheadings(clean_main_text(text, title), subheadings)
+    paragraphs = with_subheadings(clean_main_text(text, title, headline), subheadings)
     paragraphs = with_lead(paragraphs, lead, guess_language(" ".join(paragraphs[:20])))
     if not _enough_text(paragraphs):
         raise ExtractionError("no_main_text", "only navigation, consent or too little text")
