@@ -7,8 +7,9 @@ from conftest import BAD, EVAL, SAMPLES, needs
 from trafilatura.utils import load_html
 
 from wirebeam.transforms.decode import decode_bytes
-from wirebeam.transforms.html import (ExtractionError, clean_main_text, extract_html, find_lead, find_subheadings,
-                                      unwrap_layout_tables, with_fallback, with_lead, with_subheadings)
+from wirebeam.transforms.html import (ExtractionError, clean_main_text, extract_html, find_introduced_lists, find_lead,
+                                      find_subheadings, unwrap_layout_tables, with_dropped_blocks, with_fallback,
+                                      with_lead)
 
 BODY = [
     "Der Sturm hat in der Nacht zu Freitag im Norden schwere Schäden angerichtet, wie die Feuerwehr mitteilte.",
@@ -133,16 +134,26 @@ def test_subheadings_dropped_with_the_container_come_back_before_their_paragraph
         assert lines[lines.index(paragraph) - 1] == heading
 
 
-def test_with_subheadings_adds_only_missing_headings_of_kept_paragraphs():
-    pairs = find_subheadings(load_html("<html><body>" + "".join(f"<h3>{h}</h3><p>{p}</p>" for h, p in SECTIONS)
-                                       + "<h2>Kurz</h2><p>Zu kurz.</p></body></html>"))
-    assert pairs == [(h, p[:60]) for h, p in SECTIONS]                    # a paragraph of two words: no pair
+def test_with_dropped_blocks_adds_only_missing_headings_of_kept_paragraphs():
+    blocks = find_subheadings(load_html("<html><body>" + "".join(f"<h3>{h}</h3><p>{p}</p>" for h, p in SECTIONS)
+                                        + "<h2>Kurz</h2><p>Zu kurz.</p></body></html>"))
+    assert blocks == [(p[:60], [h], "before") for h, p in SECTIONS]      # a paragraph of two words: no block
     text = [BODY[0], SECTIONS[0][0], SECTIONS[0][1], SECTIONS[1][1]]      # first heading kept, third section gone
-    assert with_subheadings(text, pairs) == [BODY[0], *SECTIONS[0], *SECTIONS[1]]
+    assert with_dropped_blocks(text, blocks) == [BODY[0], *SECTIONS[0], *SECTIONS[1]]
 
 
 REPLIES = ["Die Bahn hätte die Strecke früher sperren müssen, schreibt ein Pendler aus Rotenburg.",
            "Eine Leserin aus Bremen dankt den Feuerwehrleuten, die bis zum Morgen im Einsatz waren."]
+
+
+def test_a_list_of_sentences_that_a_paragraph_introduces_comes_back_after_it():
+    intro = "Nach dem Sturm erreichten die Redaktion zahlreiche Zuschriften, die sich in zwei Gruppen teilen:"
+    page = (f"<html><head><title>Sturm</title></head><body><div><p>{BODY[0]}</p><p>{intro}</p><p> </p>"
+            f"<ul>{''.join(f'<li>{r}</li>' for r in REPLIES)}</ul><p>{BODY[1]}</p></div></body></html>")
+    assert extract_html(page)["text"].split("\n\n") == [BODY[0], intro, *(f"- {r}" for r in REPLIES), BODY[1]]
+    # a list after a paragraph that does not end in a colon, or of link labels, is not looked for
+    assert find_introduced_lists(load_html(page.replace("Gruppen teilen:", "Gruppen teilen."))) == []
+    assert find_introduced_lists(load_html(page.replace(REPLIES[0], "Mehr").replace(REPLIES[1], "Bremen"))) == []
 
 
 def test_a_two_column_layout_table_is_read_as_blocks():

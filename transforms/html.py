@@ -29,7 +29,8 @@ sentences and the main text lacks it, it becomes the first paragraph. One-senten
 out like the headline they stand under.
 Subheadings (h2-h6) are looked up too: a page without a recognisable main container makes
 trafilatura collect its paragraphs one by one and leave the headings between them out; a
-subheading directly above a paragraph the text has is put back before it. Then layout tables
+subheading directly above a paragraph the text has is put back before it, and so is a list of
+sentences after the paragraph ending in a colon that introduces it. Then layout tables
 (one or two rows whose cells hold paragraphs, lists or tables: columns of a page, not data)
 become divs, so that trafilatura reads their blocks one by one.
 The published date comes from the page's markup only (htmldate without its extensive search):
@@ -190,40 +191,63 @@ def find_headline(tree) -> Optional[str]:
     return " ".join(h1.text_content().split()) or None
 
 
+def _paragraph_opening(element) -> Optional[str]:
+    """The opening of a <p> element of eight or more words, as it starts a line of the text."""
+    if element is None or element.tag != "p":
+        return None
+    text = " ".join(element.text_content().split())
+    return text[:_OPENING] if len(text.split()) >= 8 else None
+
+
 def find_subheadings(tree) -> List[tuple]:
-    """(subheading, opening of the paragraph under it) for every h2-h6 directly followed by a
-    paragraph of eight or more words. trafilatura drops headings when it finds no main container
-    and collects the page's paragraphs one by one; this is what puts them back."""
+    """(opening of a paragraph, [its subheading], "before") for every h2-h6 directly followed by a
+    paragraph. trafilatura leaves headings out when it finds no main container and collects the
+    page's paragraphs one by one."""
     body = tree.find(".//body") if tree is not None else None
-    if body is None:
-        return []
-    pairs = []
-    for heading in body.iter(*_SUBHEADINGS):
-        following = heading.getnext()
-        if following is None or following.tag != "p":
-            continue
+    blocks = []
+    for heading in body.iter(*_SUBHEADINGS) if body is not None else ():
         title = " ".join(heading.text_content().split())
-        paragraph = " ".join(following.text_content().split())
-        if title and len(title.split()) <= _SHORT_LINE and len(paragraph.split()) >= 8:
-            pairs.append((title, paragraph[:_OPENING]))
-    return pairs
+        opening = _paragraph_opening(heading.getnext())
+        if title and len(title.split()) <= _SHORT_LINE and opening:
+            blocks.append((opening, [title], "before"))
+    return blocks
 
 
-def with_subheadings(paragraphs: List[str], subheadings: List[tuple]) -> List[str]:
-    """Put a subheading back before its paragraph when the text has the paragraph and not the heading."""
+def find_introduced_lists(tree) -> List[tuple]:
+    """(opening of a paragraph, ["- item", ...], "after") for every list of sentences that a
+    paragraph ending in a colon introduces ("The replies fell into three groups:"): trafilatura
+    drops such lists where it drops subheadings."""
+    body = tree.find(".//body") if tree is not None else None
+    blocks = []
+    for block in body.iter("ul", "ol") if body is not None else ():
+        before = block.getprevious()
+        while before is not None and not (isinstance(before.tag, str) and before.text_content().strip()):
+            before = before.getprevious()
+        opening = _paragraph_opening(before)
+        items = [" ".join(li.text_content().split()) for li in block if li.tag == "li"]
+        items = [item for item in items if item]
+        if (opening and " ".join(before.text_content().split()).endswith(":") and items
+                and 2 * sum(is_prose(item, None) for item in items) >= len(items)):
+            blocks.append((opening, [f"- {item}" for item in items], "after"))
+    return blocks
+
+
+def with_dropped_blocks(paragraphs: List[str], blocks: List[tuple]) -> List[str]:
+    """Put each (opening, lines, "before" | "after") block back next to the paragraph that starts
+    with `opening`, when the text has that paragraph and none of the block's lines."""
     text = " ".join(paragraphs)
     missing = {}
-    for title, opening in subheadings:
-        if title not in text:
-            missing.setdefault(opening, title)
+    for opening, lines, where in blocks:
+        if not any(line.removeprefix("- ")[:_OPENING] in text for line in lines):
+            missing.setdefault((opening, where), lines)
     if not missing:
         return paragraphs
     out: List[str] = []
-    for line in paragraphs:
-        title = missing.pop(line[:_OPENING], None) if len(line) >= _OPENING else None
-        if title:
-            out.append(title)
-        out.append(line)
+    for paragraph in paragraphs:
+        opening = paragraph[:_OPENING] if len(paragraph) >= _OPENING else None
+        out.extend(missing.pop((opening, "before"), ()))
+        out.append(paragraph)
+        out.extend(missing.pop((opening, "after"), ()))
     return out
 
 
@@ -340,7 +364,7 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
         if tree is None:
             raise ExtractionError("no_main_text", "the page could not be parsed as HTML")
         lead = find_lead(tree)  # before trafilatura prunes the tree
-        subheadings = find_subheadings(tree)
+        dropped = find_subheadings(tree) + find_introduced_lists(tree)
         headline = find_headline(tree)
         unwrap_layout_tables(tree)
         doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=True,
@@ -359,7 +383,7 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
         raise ExtractionError("no_main_text", f"{len(text.split())} words of main text")
     text = with_fallback(tree, text)
     title = get("title")
-    paragraphs = with_subheadings(clean_main_text(text, title, headline), subheadings)
+    paragraphs = with_dropped_blocks(clean_main_text(text, title, headline), dropped)
     paragraphs = with_lead(paragraphs, lead, guess_language(" ".join(paragraphs[:20])))
     if not _enough_text(paragraphs):
         raise ExtractionError("no_main_text", "only navigation, consent or too little text")
