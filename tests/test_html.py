@@ -7,7 +7,8 @@ from conftest import BAD, EVAL, SAMPLES, needs
 from trafilatura.utils import load_html
 
 from wirebeam.transforms.decode import decode_bytes
-from wirebeam.transforms.html import (ExtractionError, clean_main_text, extract_html, find_lead, with_fallback,
+from wirebeam.transforms.html import (ExtractionError, clean_main_text, extract_html, find_introduced_lists, find_lead,
+                                      find_subheadings, unwrap_layout_tables, with_dropped_blocks, with_fallback,
                                       with_lead)
 
 BODY = [
@@ -20,6 +21,14 @@ def test_repeated_headline_at_the_top_goes():
     title = "Sturm legt Bahnverkehr im Norden lahm"
     lines = clean_main_text("\n".join([f"{title} | Hansekurier", *BODY]), title)
     assert lines == BODY
+
+
+def test_headline_worded_otherwise_than_the_metadata_title_goes_too():
+    shown = "Orkan legt den Bahnverkehr zwischen Hamburg und Bremen lahm"
+    page = (f'<html><head><meta property="og:title" content="Sturm im Norden: Was Pendler jetzt wissen müssen">'
+            f'</head><body><article><h1>{shown}</h1><p>{BODY[0]}</p><p>{BODY[1]}</p></article></body></html>')
+    assert extract_html(page)["text"].split("\n\n") == BODY
+    assert clean_main_text("\n".join([shown, *BODY]), "Sturm im Norden", headline=shown) == BODY
 
 
 def test_a_sentence_that_merely_starts_like_the_title_stays():
@@ -108,6 +117,60 @@ def test_with_lead_puts_a_missing_prose_lead_first_and_nothing_else():
     blurb = " ".join([LEAD] * 4)
     assert with_lead(BODY, blurb, "de") == BODY                             # too long for a lead
     assert with_lead(BODY, None, "de") == BODY
+
+
+SECTIONS = [("Der Schaden", "Die Feuerwehr zählte bis zum Morgen mehr als dreihundert Einsätze, meist wegen umgestürzter Bäume."),
+            ("Die Bahn", "Zwischen Hamburg und Bremen fuhren bis zum Mittag keine Züge, weil Oberleitungen gerissen waren."),
+            ("Der Ausblick", "Der Wetterdienst erwartet für das Wochenende ruhigeres Wetter mit nur noch leichtem Wind.")]
+
+
+def test_subheadings_dropped_with_the_container_come_back_before_their_paragraphs():
+    # no <article> or <main>: trafilatura collects the paragraphs one by one and loses the h2s
+    sections = "".join(f"<h2>{h}</h2><p>{p}</p>" for h, p in SECTIONS)
+    page = (f"<html><head><title>Sturm im Norden</title></head><body><div><h1>Sturm im Norden</h1>"
+            f"<p>{BODY[0]}</p><p>{BODY[1]}</p>{sections}</div></body></html>")
+    lines = extract_html(page)["text"].split("\n\n")
+    for heading, paragraph in SECTIONS:
+        assert lines[lines.index(paragraph) - 1] == heading
+
+
+def test_with_dropped_blocks_adds_only_missing_headings_of_kept_paragraphs():
+    blocks = find_subheadings(load_html("<html><body>" + "".join(f"<h3>{h}</h3><p>{p}</p>" for h, p in SECTIONS)
+                                        + "<h2>Kurz</h2><p>Zu kurz.</p></body></html>"))
+    assert blocks == [(p[:60], [h], "before") for h, p in SECTIONS]      # a paragraph of two words: no block
+    text = [BODY[0], SECTIONS[0][0], SECTIONS[0][1], SECTIONS[1][1]]      # first heading kept, third section gone
+    assert with_dropped_blocks(text, blocks) == [BODY[0], *SECTIONS[0], *SECTIONS[1]]
+
+
+REPLIES = ["Die Bahn hätte die Strecke früher sperren müssen, schreibt ein Pendler aus Rotenburg.",
+           "Eine Leserin aus Bremen dankt den Feuerwehrleuten, die bis zum Morgen im Einsatz waren."]
+
+
+def test_a_list_of_sentences_that_a_paragraph_introduces_comes_back_after_it():
+    intro = "Nach dem Sturm erreichten die Redaktion zahlreiche Zuschriften, die sich in zwei Gruppen teilen:"
+    page = (f"<html><head><title>Sturm</title></head><body><div><p>{BODY[0]}</p><p>{intro}</p><p> </p>"
+            f"<ul>{''.join(f'<li>{r}</li>' for r in REPLIES)}</ul><p>{BODY[1]}</p></div></body></html>")
+    assert extract_html(page)["text"].split("\n\n") == [BODY[0], intro, *(f"- {r}" for r in REPLIES), BODY[1]]
+    # a list after a paragraph that does not end in a colon, or of link labels, is not looked for
+    assert find_introduced_lists(load_html(page.replace("Gruppen teilen:", "Gruppen teilen."))) == []
+    assert find_introduced_lists(load_html(page.replace(REPLIES[0], "Mehr").replace(REPLIES[1], "Bremen"))) == []
+
+
+def test_a_two_column_layout_table_is_read_as_blocks():
+    # the article set out in a one-row table: trafilatura would run the two cells into one line
+    # "| ... | ... |" and drop the list in the second
+    letters = "".join(f"<li>{r}</li>" for r in REPLIES)
+    page = (f"<html><head><title>Sturm</title></head><body><article><table><tr><td><p>{BODY[0]}</p><p>{BODY[1]}</p>"
+            f"</td><td><p>{SECTIONS[0][1]}</p><ul>{letters}</ul></td></tr></table></article></body></html>")
+    assert extract_html(page)["text"].split("\n\n") == [*BODY, SECTIONS[0][1], *(f"- {r}" for r in REPLIES)]
+
+
+def test_data_tables_stay_tables():
+    rows = "".join(f"<tr><td>{d}</td><td><p>{n} Einsätze</p></td></tr>" for d, n in (("Fr", 120), ("Sa", 80), ("So", 7)))
+    tree = load_html(f"<html><body><table><tr><th>Tag</th><th>Einsätze</th></tr>{rows}</table>"
+                     f"<table><tr><td>Fr</td><td>120</td></tr></table></body></html>")
+    unwrap_layout_tables(tree)
+    assert len(tree.findall(".//table")) == 2 and len(tree.findall(".//td")) == 8
 
 
 def _front_page(stories: int) -> str:

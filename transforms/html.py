@@ -5,7 +5,8 @@ extraction benchmark it is both the cheapest setting and, after the cleanup belo
 accurate one we measured (`benchmarks/extraction_quality.py` prints the comparison).
 
 The cleanup works on the lines trafilatura returns, using what the page's metadata tells:
-* the headline repeated at the top of the text (often with " | Site" or a kicker) goes;
+* the headline repeated at the top of the text (often with " | Site" or a kicker) goes, whether it
+  is worded as the metadata title or as the page's h1;
 * the page-furniture rules of the plain-text scrapes (`scrape.furniture_rule`: newsletter and
   share prompts, widgets, photo credits and captions, stray ids) apply to every line, and
   timestamps only in the head, where datelines and "Stand: ..." lines stand; table rows and
@@ -26,6 +27,12 @@ Before trafilatura runs, the lead paragraph is looked up: news pages repeat thei
 shows it. When the visible element whose text matches the description is prose of two or more
 sentences and the main text lacks it, it becomes the first paragraph. One-sentence deks are left
 out like the headline they stand under.
+Subheadings (h2-h6) are looked up too: a page without a recognisable main container makes
+trafilatura collect its paragraphs one by one and leave the headings between them out; a
+subheading directly above a paragraph the text has is put back before it, and so is a list of
+sentences after the paragraph ending in a colon that introduces it. Then layout tables
+(one or two rows whose cells hold paragraphs, lists or tables: columns of a page, not data)
+become divs, so that trafilatura reads their blocks one by one.
 The published date comes from the page's markup only (htmldate without its extensive search):
 a page without a dated meta tag or time element lands in `date=unknown` instead of under a
 date guessed from a copyright line, and the search costs 5 ms less per page.
@@ -70,6 +77,11 @@ _DESCRIPTION = ('//head/meta[@name="description" or @property="og:description" o
 _BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "h5", "h6", "li", "header", "section", "blockquote",
                      "td", "summary", "article"})
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "meta"})
+_SUBHEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_LAYOUT_ROWS = 2          # a table this short whose cells hold blocks lays out the page, it holds no data
+_LAYOUT_BLOCKS = frozenset({"p", "div", "table", "ul", "ol", "dl", "blockquote", "pre", "h1", *_SUBHEADINGS})
+_TABLE_PARTS = ("tbody", "thead", "tfoot", "tr", "td", "th")
+_OPENING = 60             # characters of a paragraph that identify it in the main text
 _GALLERY = re.compile(r"^(?:- )?(\d{1,3})\s*/\s*(\d{1,3})\s+\S")  # "- 3/50 Caption of picture three"
 # Headings of a "related content" box: where they stand in the second half of the text, the
 # article has ended and what follows are teasers of other pages. Headings that also stand inside
@@ -170,6 +182,93 @@ def with_lead(paragraphs: List[str], lead: Optional[str], lang: Optional[str]) -
     return [lead, *paragraphs]
 
 
+def find_headline(tree) -> Optional[str]:
+    """The text of the page's first h1: the headline as shown, which the metadata title that
+    trafilatura reports often words otherwise (og:title is written for sharing)."""
+    h1 = tree.find(".//body//h1") if tree is not None else None
+    if h1 is None:
+        return None
+    return " ".join(h1.text_content().split()) or None
+
+
+def _paragraph_opening(element) -> Optional[str]:
+    """The opening of a <p> element of eight or more words, as it starts a line of the text."""
+    if element is None or element.tag != "p":
+        return None
+    text = " ".join(element.text_content().split())
+    return text[:_OPENING] if len(text.split()) >= 8 else None
+
+
+def find_subheadings(tree) -> List[tuple]:
+    """(opening of a paragraph, [its subheading], "before") for every h2-h6 directly followed by a
+    paragraph. trafilatura leaves headings out when it finds no main container and collects the
+    page's paragraphs one by one."""
+    body = tree.find(".//body") if tree is not None else None
+    blocks = []
+    for heading in body.iter(*_SUBHEADINGS) if body is not None else ():
+        title = " ".join(heading.text_content().split())
+        opening = _paragraph_opening(heading.getnext())
+        if title and len(title.split()) <= _SHORT_LINE and opening:
+            blocks.append((opening, [title], "before"))
+    return blocks
+
+
+def find_introduced_lists(tree) -> List[tuple]:
+    """(opening of a paragraph, ["- item", ...], "after") for every list of sentences that a
+    paragraph ending in a colon introduces ("The replies fell into three groups:"): trafilatura
+    drops such lists where it drops subheadings."""
+    body = tree.find(".//body") if tree is not None else None
+    blocks = []
+    for block in body.iter("ul", "ol") if body is not None else ():
+        before = block.getprevious()
+        while before is not None and not (isinstance(before.tag, str) and before.text_content().strip()):
+            before = before.getprevious()
+        opening = _paragraph_opening(before)
+        items = [" ".join(li.text_content().split()) for li in block if li.tag == "li"]
+        items = [item for item in items if item]
+        if (opening and " ".join(before.text_content().split()).endswith(":") and items
+                and 2 * sum(is_prose(item, None) for item in items) >= len(items)):
+            blocks.append((opening, [f"- {item}" for item in items], "after"))
+    return blocks
+
+
+def with_dropped_blocks(paragraphs: List[str], blocks: List[tuple]) -> List[str]:
+    """Put each (opening, lines, "before" | "after") block back next to the paragraph that starts
+    with `opening`, when the text has that paragraph and none of the block's lines."""
+    text = " ".join(paragraphs)
+    missing = {}
+    for opening, lines, where in blocks:
+        if not any(line.removeprefix("- ")[:_OPENING] in text for line in lines):
+            missing.setdefault((opening, where), lines)
+    if not missing:
+        return paragraphs
+    out: List[str] = []
+    for paragraph in paragraphs:
+        opening = paragraph[:_OPENING] if len(paragraph) >= _OPENING else None
+        out.extend(missing.pop((opening, "before"), ()))
+        out.append(paragraph)
+        out.extend(missing.pop((opening, "after"), ()))
+    return out
+
+
+def _own(table, tags) -> list:
+    """The elements of `table` with these tags that do not belong to a table nested in it."""
+    return [el for el in table.iter(*tags) if next(el.iterancestors("table"), None) is table]
+
+
+def unwrap_layout_tables(tree) -> None:
+    """Turn layout tables into divs: a table of one or two rows whose cells hold blocks (paragraphs,
+    lists, headings, nested tables) sets the page out in columns. trafilatura reads such a row as
+    one line of cells, running the columns into each other, and drops the lists and nested tables
+    in the cells; as divs, the blocks are read one by one, as on any other page."""
+    for table in list(tree.iter("table")):
+        cells = _own(table, ("td", "th"))
+        if (cells and len(_own(table, ("tr",))) <= _LAYOUT_ROWS
+                and any(child.tag in _LAYOUT_BLOCKS for cell in cells for child in cell)):
+            for element in [table, *_own(table, _TABLE_PARTS)]:
+                element.tag = "div"
+
+
 def _enough_text(paragraphs: List[str]) -> bool:
     """At least MIN_WORDS words, or as many word characters for scripts written without spaces."""
     text = " ".join(paragraphs)
@@ -188,8 +287,9 @@ def _similar(line: str, title: Optional[str]) -> bool:
     return shorter in longer and len(shorter) / len(longer) >= TITLE_SIMILARITY
 
 
-def clean_main_text(text: str, title: Optional[str] = None) -> List[str]:
-    """trafilatura's text -> the article's paragraphs (see the module docstring)."""
+def clean_main_text(text: str, title: Optional[str] = None, headline: Optional[str] = None) -> List[str]:
+    """trafilatura's text -> the article's paragraphs (see the module docstring). `headline`: the
+    page's h1, when it is worded otherwise than `title`."""
     lines = [" ".join(line.split()) for line in (text or "").split("\n")]
     lines = [line for line in lines if line]
     lang = guess_language(" ".join(lines[:20]))
@@ -198,7 +298,7 @@ def clean_main_text(text: str, title: Optional[str] = None) -> List[str]:
     for i, line in enumerate(lines):
         if i in banners:
             continue
-        if i < _HEAD_LINES and len(line.split()) <= 30 and _similar(line, title):
+        if i < _HEAD_LINES and len(line.split()) <= 30 and (_similar(line, title) or _similar(line, headline)):
             continue
         if not line.startswith("|"):
             rule = furniture_rule(line, lang)
@@ -264,6 +364,9 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
         if tree is None:
             raise ExtractionError("no_main_text", "the page could not be parsed as HTML")
         lead = find_lead(tree)  # before trafilatura prunes the tree
+        dropped = find_subheadings(tree) + find_introduced_lists(tree)
+        headline = find_headline(tree)
+        unwrap_layout_tables(tree)
         doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=True,
                                           date_extraction_params=set_date_params(extensive=False))
     except RecursionError as exc:
@@ -280,7 +383,7 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
         raise ExtractionError("no_main_text", f"{len(text.split())} words of main text")
     text = with_fallback(tree, text)
     title = get("title")
-    paragraphs = clean_main_text(text, title)
+    paragraphs = with_dropped_blocks(clean_main_text(text, title, headline), dropped)
     paragraphs = with_lead(paragraphs, lead, guess_language(" ".join(paragraphs[:20])))
     if not _enough_text(paragraphs):
         raise ExtractionError("no_main_text", "only navigation, consent or too little text")
