@@ -12,15 +12,13 @@ import sys
 from collections import Counter
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from prepare import ENGLISH, GERMAN, clean_tags, pick, read_conll  # noqa: E402
+from prepare import ENGLISH, GERMAN, training_tokens  # noqa: E402
 
 
 def common_words(data: pathlib.Path, plan: dict, min_capitalised: int = 3, max_entity_share: float = 0.05):
     as_o, as_ent = Counter(), Counter()
-    for rel, rule, _ in plan["train"]:
-        for sent in pick(read_conll(data / rel), rule):
-            for (token, _), tag in zip(sent, clean_tags([g for _, g in sent])):
-                (as_o if tag == "O" else as_ent)[token] += 1
+    for token, tag in training_tokens(data, plan):
+        (as_o if tag == "O" else as_ent)[token] += 1
     out = set()
     for token, n in as_o.items():
         if not any(c.isalpha() for c in token) or as_ent[token] > max_entity_share * (n + as_ent[token]):
@@ -49,10 +47,7 @@ def dictionary_nouns(data: pathlib.Path, plan: dict, nouns_csv: pathlib.Path = N
     if nouns_csv is None:
         import german_nouns
         nouns_csv = pathlib.Path(next(iter(german_nouns.__path__))) / "nouns.csv"
-    in_names = set()
-    for rel, rule, _ in plan["train"]:
-        for sent in pick(read_conll(data / rel), rule):
-            in_names.update(token for (token, _), tag in zip(sent, clean_tags([g for _, g in sent])) if tag != "O")
+    in_names = {token for token, tag in training_tokens(data, plan) if tag != "O"}
     return sorted(w for w, features in wiktionary_forms(nouns_csv).items()
                   if features == {"noun"} and w not in in_names and not w.isupper())
 

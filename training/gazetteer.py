@@ -20,7 +20,7 @@ from collections import Counter
 from typing import Dict, Iterable, List, Set
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from prepare import ENGLISH, GERMAN, clean_tags, pick, read_conll  # noqa: E402
+from prepare import ENGLISH, GERMAN, training_tokens  # noqa: E402
 
 LATIN_NAME = re.compile(r"^[A-ZÄÖÜ][A-Za-zÀ-ÖØ-öø-ÿ.'’ -]{2,}$")
 
@@ -28,15 +28,10 @@ LATIN_NAME = re.compile(r"^[A-ZÄÖÜ][A-Za-zÀ-ÖØ-öø-ÿ.'’ -]{2,}$")
 def word_usage(data: pathlib.Path, plan: dict):
     """Counts from the training part only: how often each token is O, part of an entity, or lower-case."""
     as_o, as_ent, lower = Counter(), Counter(), Counter()
-    for rel, rule, _ in plan["train"]:
-        for sent in pick(read_conll(data / rel), rule):
-            for (token, _), tag in zip(sent, clean_tags([g for _, g in sent])):
-                if tag == "O":
-                    as_o[token] += 1
-                else:
-                    as_ent[token] += 1
-                if token.islower():
-                    lower[token] += 1
+    for token, tag in training_tokens(data, plan):
+        (as_o if tag == "O" else as_ent)[token] += 1
+        if token.islower():
+            lower[token] += 1
     return as_o, as_ent, lower
 
 

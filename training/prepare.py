@@ -93,6 +93,14 @@ def pick(sentences: Iterable[Sentence], rule: Optional[str]) -> List[Sentence]:
     raise ValueError(f"unknown selection rule {rule!r}")
 
 
+def training_tokens(data: pathlib.Path, plan: dict) -> Iterator[Tuple[str, str]]:
+    """(token, cleaned BIO tag) of every token of the plan's training part, the one source of the
+    word lists (common words, nouns, gazetteer filters) so they never see selection or eval text."""
+    for rel, rule, _ in plan["train"]:
+        for sent in pick(read_conll(data / rel), rule):
+            yield from zip((token for token, _ in sent), clean_tags([g for _, g in sent]))
+
+
 def misc_lexicon(sentences: Iterable[Sentence]) -> Set[str]:
     """Tokens that are part of a MISC mention in sentences that have a MISC class (e.g. GermEval)."""
     words = set()
