@@ -141,13 +141,23 @@ def _covered(part: str, text_tokens: List[str], n: int = 3) -> float:
     return len(grams & have) / len(grams)
 
 
+def _body(tree):
+    """The page's <body> element, or None."""
+    return tree.find(".//body") if tree is not None else None
+
+
+def _element_text(element) -> str:
+    """An element's visible text with its whitespace runs folded to single spaces."""
+    return " ".join(element.text_content().split())
+
+
 def find_lead(tree) -> Optional[str]:
     """The visible text of the page element that shows the meta description: the article's lead.
 
     Looks for the description's first five words in the body's text nodes and climbs to the
     enclosing block element; that block must cover the description and not be much longer.
     """
-    body = tree.find(".//body") if tree is not None else None
+    body = _body(tree)
     if body is None:
         return None
     for description in dict.fromkeys(" ".join(d.split()) for d in tree.xpath(_DESCRIPTION)):
@@ -165,7 +175,7 @@ def find_lead(tree) -> Optional[str]:
                     owner = owner.getparent()
                 if owner is None:
                     return None
-                lead = " ".join(owner.text_content().split())
+                lead = _element_text(owner)
                 if len(_tokens(lead)) > 2 * len(words) + 10 or _covered(description, _tokens(lead)) < 0.8:
                     return None
                 return lead
@@ -186,16 +196,14 @@ def find_headline(tree) -> Optional[str]:
     """The text of the page's first h1: the headline as shown, which the metadata title that
     trafilatura reports often words otherwise (og:title is written for sharing)."""
     h1 = tree.find(".//body//h1") if tree is not None else None
-    if h1 is None:
-        return None
-    return " ".join(h1.text_content().split()) or None
+    return (_element_text(h1) or None) if h1 is not None else None
 
 
 def _paragraph_opening(element) -> Optional[str]:
     """The opening of a <p> element of eight or more words, as it starts a line of the text."""
     if element is None or element.tag != "p":
         return None
-    text = " ".join(element.text_content().split())
+    text = _element_text(element)
     return text[:_OPENING] if len(text.split()) >= 8 else None
 
 
@@ -203,10 +211,10 @@ def find_subheadings(tree) -> List[tuple]:
     """(opening of a paragraph, [its subheading], "before") for every h2-h6 directly followed by a
     paragraph. trafilatura leaves headings out when it finds no main container and collects the
     page's paragraphs one by one."""
-    body = tree.find(".//body") if tree is not None else None
+    body = _body(tree)
     blocks = []
     for heading in body.iter(*_SUBHEADINGS) if body is not None else ():
-        title = " ".join(heading.text_content().split())
+        title = _element_text(heading)
         opening = _paragraph_opening(heading.getnext())
         if title and len(title.split()) <= _SHORT_LINE and opening:
             blocks.append((opening, [title], "before"))
@@ -217,16 +225,16 @@ def find_introduced_lists(tree) -> List[tuple]:
     """(opening of a paragraph, ["- item", ...], "after") for every list of sentences that a
     paragraph ending in a colon introduces ("The replies fell into three groups:"): trafilatura
     drops such lists where it drops subheadings."""
-    body = tree.find(".//body") if tree is not None else None
+    body = _body(tree)
     blocks = []
     for block in body.iter("ul", "ol") if body is not None else ():
         before = block.getprevious()
         while before is not None and not (isinstance(before.tag, str) and before.text_content().strip()):
             before = before.getprevious()
         opening = _paragraph_opening(before)
-        items = [" ".join(li.text_content().split()) for li in block if li.tag == "li"]
+        items = [_element_text(li) for li in block if li.tag == "li"]
         items = [item for item in items if item]
-        if (opening and " ".join(before.text_content().split()).endswith(":") and items
+        if (opening and _element_text(before).endswith(":") and items
                 and 2 * sum(is_prose(item, None) for item in items) >= len(items)):
             blocks.append((opening, [f"- {item}" for item in items], "after"))
     return blocks
