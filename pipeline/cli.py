@@ -9,11 +9,14 @@ import logging
 import sys
 
 
-class _QuietImports(logging.Filter):
-    """apache_beam logs a warning about optional GCP clients on import; a local user has no use for it."""
+class _HarmlessBeamWarnings(logging.Filter):
+    """Warnings apache_beam logs on every local run that a user cannot act on: optional GCP clients
+    missing at import, and each multi-processing worker starting without a semi-persistent folder."""
+    HARMLESS = ("apitools not found", "No semi_persistent_directory found")
 
     def filter(self, record):
-        return "apitools not found" not in record.getMessage()
+        message = record.getMessage()
+        return not any(text in message for text in self.HARMLESS)
 
 
 def _setup_logging(verbose: bool = False) -> None:
@@ -21,7 +24,7 @@ def _setup_logging(verbose: bool = False) -> None:
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-        handler.addFilter(_QuietImports())
+        handler.addFilter(_HarmlessBeamWarnings())
         root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("wirebeam").setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -122,6 +125,23 @@ def _entities_line(entities: dict) -> str:
             + (f"; {untagged} in other languages untagged" if untagged else ""))
 
 
+SUMMARY_DATES = 8   # partitions listed one by one; a longer run gets its range and its busiest days
+
+
+def dates_line(dates: dict) -> str:
+    """The summary's dates line: every partition when there are few, else how many, their range and
+    the busiest ones (run.json keeps the full count of each). `dates`: partition value -> rows."""
+    known = {k: v for k, v in dates.items() if k != "unknown"}
+    unknown = f"unknown {dates['unknown']}" if dates.get("unknown") else ""
+    if len(known) <= SUMMARY_DATES:
+        parts = [f"{k} {v}" for k, v in sorted(known.items())]
+    else:
+        busiest = sorted(known.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        parts = [f"{len(known)} dates from {min(known)} to {max(known)}",
+                 "most on " + ", ".join(f"{k} {v}" for k, v in busiest)]
+    return ", ".join(parts + [unknown] if unknown else parts) or "-"
+
+
 def _print_summary(report: dict, out=None) -> None:
     w = (out or sys.stdout).write
     w(f"\nwirebeam: {report['articles']} articles from {report['inputs']['files']} input files "
@@ -130,8 +150,7 @@ def _print_summary(report: dict, out=None) -> None:
     w(f"  duplicates  {report['duplicates']} rows are copies (in {report['duplicate_groups']} groups)\n")
     langs = ", ".join(f"{k} {v}" for k, v in report["languages"].items()) or "-"
     w(f"  languages   {langs}\n")
-    dates = ", ".join(f"{k} {v}" for k, v in report["dates"].items()) or "-"
-    w(f"  dates       {dates}\n")
+    w(f"  dates       {dates_line(report['dates'])}\n")
     failures = report["failures"]
     w(f"  failures    {failures['total']}")
     details = [f"{stage}/{reason} {n}" for stage, reasons in failures["by_stage"].items() for reason, n in reasons.items()]

@@ -116,3 +116,15 @@ def test_ner_model_by_path_fills_entities(tmp_path):
     assert all(row["text"][e["start"]:e["end"]] == e["text"] for e in row["entities"])
     bad = run_cli("run", "--input", tmp_path / "in", "--output", out, "--ner-model", "de=/no/such/model")
     assert bad.returncode == 2 and "neither an installed package nor a model folder" in bad.stderr
+
+
+def test_summary_lists_few_dates_and_sums_up_many():
+    from wirebeam.pipeline.cli import dates_line
+    assert dates_line({"2024-05": 1, "2024-06-03": 2, "unknown": 1}) == "2024-05 1, 2024-06-03 2, unknown 1"
+    assert dates_line({}) == "-"
+    many = {f"2024-01-{day:02d}": day % 5 + 1 for day in range(1, 31)}
+    many["unknown"] = 7
+    line = dates_line(many)
+    assert line == ("30 dates from 2024-01-01 to 2024-01-30, most on 2024-01-04 5, 2024-01-09 5, 2024-01-14 5, "
+                    "unknown 7")
+    assert len(line) < 120   # one readable line, however many days a run spans
