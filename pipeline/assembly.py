@@ -25,7 +25,8 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
     the state update the driver saves after the commit). Returns the PCollections of the written
     file paths, {"articles": ..., "failures": ...}, for a step that has to wait for them."""
     read = p | "ReadArticles" >> ReadArticles(paths, options.max_input_bytes, options.max_line_bytes)
-    extracted = read.documents | "ExtractText" >> ExtractText(options.extract_timeout, options.extract_memory_mib)
+    extracted = read.documents | "ExtractText" >> ExtractText(options.extract_timeout, options.extract_memory_mib,
+                                                                     options.progress_seconds)
     extra_articles, extra_failures = [], []
     if feeds:  # feeds: new items -> pages -> the same extraction -> article rows
         fed = p | "ReadFeeds" >> ReadFeeds(feeds, fetch_policy,
@@ -39,7 +40,7 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
         | "RemoveRepeatedLines" >> RemoveRepeatedLines(options.boilerplate_min_docs)
         | "DetectLanguage" >> beam.ParDo(DetectLanguage(options.min_language_chars))
         | "MarkDuplicates" >> MarkDuplicates(**dedup_args)
-        | "TagNamedEntities" >> TagNamedEntities(ner_models)
+        | "TagNamedEntities" >> TagNamedEntities(ner_models, progress_seconds=options.progress_seconds)
     )
     failures = [read.failures, extracted.failures] + extra_failures | "AllFailures" >> beam.Flatten()
     if feeds:

@@ -8,32 +8,9 @@ wirebeam's own flags are fields of `WirebeamOptions`; every other flag goes to B
 import logging
 import sys
 
+from wirebeam.pipeline.logs import setup_logging  # before apache_beam: it filters a warning Beam logs on import
 
-class _HarmlessBeamWarnings(logging.Filter):
-    """Warnings apache_beam logs on every local run that a user cannot act on: optional GCP clients
-    missing at import, and each multi-processing worker starting without a semi-persistent folder."""
-    HARMLESS = ("apitools not found", "No semi_persistent_directory found")
-
-    def filter(self, record):
-        message = record.getMessage()
-        return not any(text in message for text in self.HARMLESS)
-
-
-def _setup_logging(verbose: bool = False) -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-        handler.addFilter(_HarmlessBeamWarnings())
-        root.addHandler(handler)
-    root.setLevel(logging.WARNING)
-    logging.getLogger("wirebeam").setLevel(logging.DEBUG if verbose else logging.INFO)
-    # trafilatura and htmldate log every odd page at WARNING/ERROR; the failure records carry what matters.
-    for noisy in ("trafilatura", "htmldate", "readability", "charset_normalizer"):
-        logging.getLogger(noisy).setLevel(logging.CRITICAL)
-
-
-_setup_logging()
+setup_logging()
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
@@ -163,7 +140,7 @@ def _print_summary(report: dict, out=None) -> None:
 def run(argv) -> int:
     parser = _parser()
     known, _beam_args = parser.parse_known_args(argv)
-    _setup_logging(known.verbose)
+    setup_logging(known.verbose)
     argv = [a for a in argv if a not in ("-v", "--verbose")]
     options = PipelineOptions(argv)
     opts = options.view_as(WirebeamOptions)

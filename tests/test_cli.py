@@ -128,3 +128,15 @@ def test_summary_lists_few_dates_and_sums_up_many():
     assert line == ("30 dates from 2024-01-01 to 2024-01-30, most on 2024-01-04 5, 2024-01-09 5, 2024-01-14 5, "
                     "unknown 7")
     assert len(line) < 120   # one readable line, however many days a run spans
+
+
+def test_workers_report_progress_in_readable_lines(tmp_path):
+    result = run_cli("run", "--input", "samples/*", "--output", tmp_path / "out", "--progress-seconds", "0.000001",
+                     "--direct_running_mode", "multi_processing", "--direct_num_workers", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    extracted = re.findall(r"INFO wirebeam\.transforms\.progress \(worker\): worker \d+: (\d+) documents extracted so far",
+                           result.stderr)
+    tagged = re.findall(r"worker \d+: (\d+) articles through the entity stage so far", result.stderr)
+    assert extracted and tagged, result.stderr[-3000:]
+    assert max(map(int, extracted)) <= 11 and max(map(int, tagged)) <= 14   # counts of one worker: 11 files, 14 articles
+    assert "Worker: " not in result.stderr and "log_location" not in result.stderr   # no protobuf dumps

@@ -18,6 +18,7 @@ from apache_beam.metrics import Metrics
 
 import wirebeam
 from wirebeam.transforms.entity_norm import add_missed_mentions, add_norms, count_entities, harmonise_labels
+from wirebeam.transforms.progress import PROGRESS_SECONDS, Progress
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +155,10 @@ def known_places(nlp) -> Optional[set]:
 class TagEntities(beam.DoFn):
     """Batches of articles -> articles with `entities`; one spaCy pipeline per language, loaded in setup()."""
 
-    def __init__(self, models: Dict[str, str], batch_size: int = 64):
+    def __init__(self, models: Dict[str, str], batch_size: int = 64, progress_seconds: float = PROGRESS_SECONDS):
         self.models = dict(models)
         self.batch_size = batch_size
+        self.progress = Progress("articles through the entity stage", progress_seconds)
         self.nlp = {}
         self.places = {}
 
@@ -186,7 +188,7 @@ class TagEntities(beam.DoFn):
                 Metrics.counter("entities", f"tagged_articles_{lang}").inc()
                 Metrics.counter("entities", "entities").inc(len(ents))
                 yield {**article, "entities": ents, "entity_counts": count_entities(ents)}
-
+        self.progress.add(len(batch))
 
     def _tag(self, nlp, articles: List[dict]) -> List[Optional[List[dict]]]:
         """Entities of each article (None where spaCy failed), its text piped in pieces through nlp.pipe."""
@@ -212,10 +214,11 @@ class TagEntities(beam.DoFn):
 class TagNamedEntities(beam.PTransform):
     """Articles -> articles with `entities` (empty lists when no model serves their language)."""
 
-    def __init__(self, models: Dict[str, str], batch_size: int = 64):
+    def __init__(self, models: Dict[str, str], batch_size: int = 64, progress_seconds: float = PROGRESS_SECONDS):
         super().__init__()
         self.models = models
         self.batch_size = batch_size
+        self.progress_seconds = progress_seconds
 
     def expand(self, articles):
         if not self.models:
@@ -223,5 +226,5 @@ class TagNamedEntities(beam.PTransform):
         return (
             articles
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
-            | "Tag" >> beam.ParDo(TagEntities(self.models, self.batch_size))
+            | "Tag" >> beam.ParDo(TagEntities(self.models, self.batch_size, self.progress_seconds))
         )

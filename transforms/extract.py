@@ -17,13 +17,13 @@ from wirebeam.transforms.decode import decode_bytes, looks_binary
 from wirebeam.transforms.failures import FAILURES, describe, fail, failure_record
 from wirebeam.transforms.html import ExtractionError, extract_html
 from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction
+from wirebeam.transforms.progress import PROGRESS_SECONDS, Progress
 from wirebeam.transforms.scrape import credited_agencies, parse_scrape
 from wirebeam.transforms.warc import with_record_fields
 
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-PROGRESS_EVERY = 1000
 
 
 def article_id(source: str) -> str:
@@ -167,11 +167,11 @@ class ExtractArticles(beam.DoFn):
     runs over (reason ``timeout``) or runs out of its memory limit (``too_much_memory``).
     """
 
-    def __init__(self, timeout: float = 0, memory_mib: int = 0):
+    def __init__(self, timeout: float = 0, memory_mib: int = 0, progress_seconds: float = PROGRESS_SECONDS):
         self.timeout, self.memory_mib = timeout, memory_mib
         self.articles = Metrics.counter("extract", "articles")
+        self.progress = Progress("documents extracted", progress_seconds)
         self._isolated = None
-        self.seen = 0
 
     def setup(self):
         if self.timeout:
@@ -202,23 +202,22 @@ class ExtractArticles(beam.DoFn):
 
     def process(self, doc: dict):
         kind, value = self._extract(doc)
+        self.progress.add()
         if kind == "failure":
             yield fail(value["source"], value["stage"], value["reason"], value["detail"])
             return
         self.articles.inc()
-        self.seen += 1
-        if self.seen % PROGRESS_EVERY == 0:
-            log.info("extracted %d articles in this worker", self.seen)
         yield value
 
 
 class ExtractText(beam.PTransform):
     """Raw documents -> articles, with failures on the ``failures`` output."""
 
-    def __init__(self, timeout: float = 0, memory_mib: int = 0):
+    def __init__(self, timeout: float = 0, memory_mib: int = 0, progress_seconds: float = PROGRESS_SECONDS):
         super().__init__()
-        self.timeout, self.memory_mib = timeout, memory_mib
+        self.timeout, self.memory_mib, self.progress_seconds = timeout, memory_mib, progress_seconds
 
     def expand(self, docs):
-        return docs | "Extract" >> beam.ParDo(ExtractArticles(self.timeout, self.memory_mib)).with_outputs(
+        extract = ExtractArticles(self.timeout, self.memory_mib, self.progress_seconds)
+        return docs | "Extract" >> beam.ParDo(extract).with_outputs(
             FAILURES, main="articles")
