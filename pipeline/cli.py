@@ -169,10 +169,11 @@ def run(argv) -> int:
     if opts.commit_in_job and opts.state:
         raise UsageError("--commit-in-job cannot save --state: the feed state is saved by the driver after the "
                          "commit; drop one of them")
-    paths = expand_inputs(opts.input) if opts.input else []
+    out_dir = opts.output if "://" in opts.output else os.path.abspath(opts.output)
+    paths = expand_inputs(opts.input, exclude=[out_dir]) if opts.input else []
     if opts.input and not paths:
-        raise UsageError(f"no input file matched {', '.join(map(repr, opts.input))}: check the path, "
-                         f"and quote globs so the shell does not expand them")
+        raise UsageError(f"no input file matched {', '.join(map(repr, opts.input))} outside the output folder: "
+                         f"check the path, and quote globs so the shell does not expand them")
     ner_models = resolve_models(opts.ner, opts.ner_model)
     if ner_models:
         check_models(ner_models)
@@ -184,7 +185,6 @@ def run(argv) -> int:
     if ingested_at.tzinfo is None:
         ingested_at = ingested_at.replace(tzinfo=dt.timezone.utc)
     run_id = opts.run_id or started.strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
-    out_dir = opts.output if "://" in opts.output else os.path.abspath(opts.output)
     # a dry run touches nothing, not even the output folder
     staging = output.staging_path(out_dir, run_id) if dry_run else output.prepare_staging(out_dir, run_id)
     log.info("run %s: %d input files -> %s (runner %s%s)", run_id, len(paths), out_dir, standard.runner,

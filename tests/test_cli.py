@@ -140,3 +140,13 @@ def test_workers_report_progress_in_readable_lines(tmp_path):
     assert extracted and tagged, result.stderr[-3000:]
     assert max(map(int, extracted)) <= 11 and max(map(int, tagged)) <= 14   # counts of one worker: 11 files, 14 articles
     assert "Worker: " not in result.stderr and "log_location" not in result.stderr   # no protobuf dumps
+
+
+def test_a_rerun_into_a_folder_inside_the_input_does_not_read_its_own_output(tmp_path):
+    import shutil
+    shutil.copytree("samples", tmp_path / "in")
+    runs = [run_cli("run", "--input", tmp_path / "in", "--output", tmp_path / "in" / "out") for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr[-3000:]
+    report = json.loads((tmp_path / "in" / "out" / "run.json").read_text())   # the second run's
+    assert report["inputs"]["files"] == 11 and report["failures"]["total"] == 0
+    assert "14 articles from 11 input files" in runs[1].stdout

@@ -37,6 +37,15 @@ def test_expand_inputs_globs_dirs_odd_names_and_hidden(tmp_path):
     assert expand_inputs([str(tmp_path / "a.txt"), str(tmp_path / "*.txt")]) == [str(tmp_path / "a.txt")]
 
 
+def test_expand_inputs_leaves_out_the_output_folder(tmp_path):
+    for name in ["a.txt", "out/run.json", "out/articles/date=2024-05-01/part-0.parquet", "out2/b.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    names = [os.path.relpath(p, tmp_path) for p in expand_inputs([str(tmp_path), str(tmp_path / "out" / "*")],
+                                                                   exclude=[str(tmp_path / "out")])]
+    assert names == ["a.txt", "out2/b.txt"]   # out2 only shares the name's start
+
+
 def test_read_document_gunzips_by_magic_and_caps_decompressed_size(tmp_path):
     plain = tmp_path / "a.txt"
     plain.write_bytes(b"Hallo Welt")

@@ -63,21 +63,33 @@ def _is_hidden(path: str) -> bool:
     return any(part.startswith(".") and part not in (".", "..") for part in path.replace("\\", "/").split("/")[-1:])
 
 
-def expand_inputs(patterns: Iterable[str]) -> List[str]:
+def _files_below(folder: str) -> List[str]:
+    """Every file below a local folder, skipping hidden files and folders."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [os.path.join(root, f) for f in files if not f.startswith(".")]
+    return found
+
+
+def _is_below(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def expand_inputs(patterns: Iterable[str], exclude: Iterable[str] = ()) -> List[str]:
     """Patterns (globs, files, directories) -> sorted unique file paths. Local paths become absolute,
-    so an article's `source` (and so its id) does not depend on the working directory."""
+    so an article's `source` (and so its id) does not depend on the working directory. Files below a
+    folder of `exclude` (the run's output folder) are left out: a rerun must not read what the last
+    run wrote."""
     found = set()
     for pattern in patterns:
         if "://" not in pattern:
             pattern = os.path.abspath(os.path.expanduser(pattern))
             if os.path.isdir(pattern):
-                for root, dirs, files in os.walk(pattern):
-                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                    found.update(os.path.join(root, f) for f in files if not f.startswith("."))
+                found.update(_files_below(pattern))
                 continue
-        else:
-            if pattern.endswith("/"):
-                pattern += "**"
+        elif pattern.endswith("/"):
+            pattern += "**"
         try:
             results = FileSystems.match([pattern])
         except Exception as exc:  # a pattern matching nothing raises on some file systems
@@ -87,12 +99,11 @@ def expand_inputs(patterns: Iterable[str]) -> List[str]:
             for meta in result.metadata_list:
                 path = meta.path
                 if "://" not in path and os.path.isdir(path):
-                    for root, dirs, files in os.walk(path):
-                        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                        found.update(os.path.join(root, f) for f in files if not f.startswith("."))
+                    found.update(_files_below(path))
                 elif not _is_hidden(path):
                     found.add(path)
-    return sorted(found)
+    excluded = [folder if "://" in folder else os.path.abspath(folder) for folder in exclude]
+    return sorted(path for path in found if not any(_is_below(path, folder) for folder in excluded))
 
 
 def _open(path: str):
