@@ -186,7 +186,13 @@ def run(argv) -> int:
         ingested_at = ingested_at.replace(tzinfo=dt.timezone.utc)
     run_id = opts.run_id or started.strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
     # a dry run touches nothing, not even the output folder
-    staging = output.staging_path(out_dir, run_id) if dry_run else output.prepare_staging(out_dir, run_id)
+    if "://" not in out_dir and os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise UsageError(f"--output {opts.output!r} is a file: give a folder (it is created if missing)")
+    try:
+        staging = output.staging_path(out_dir, run_id) if dry_run else output.prepare_staging(out_dir, run_id)
+    except OSError as exc:
+        raise UsageError(f"cannot write to the output folder {out_dir!r} ({exc.strerror or exc}): "
+                         f"give a folder you may write to") from exc
     log.info("run %s: %d input files -> %s (runner %s%s)", run_id, len(paths), out_dir, standard.runner,
              ", dry run" if dry_run else "")
 

@@ -35,6 +35,15 @@ def test_missing_output_is_a_clear_error(tmp_path):
 
 
 @needs(SEEDS)
+def test_an_output_that_is_a_file_or_not_writable_is_a_clear_error(tmp_path):
+    (tmp_path / "afile").write_text("keep me", encoding="utf-8")
+    for output in [tmp_path / "afile", tmp_path / "afile" / "below"]:
+        result = run_cli("run", "--input", "samples/*", "--output", output)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+        assert "wirebeam: error:" in result.stderr and "give a folder" in result.stderr
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "keep me"
+
+
 def test_seeds_give_five_german_articles_in_five_groups(tmp_path):
     out = tmp_path / "out"
     result = run_cli("run", "--input", f"{SEEDS}/*", "--output", out)
