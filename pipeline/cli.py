@@ -62,6 +62,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def unknown_arguments(argv) -> Optional[str]:
+    """What is wrong with the arguments that neither wirebeam nor any of Beam's options classes takes
+    (a misspelt option, or the extra file names of an unquoted glob that the shell expanded), or None.
+    Beam itself would drop them without a word."""
+    import difflib
+    from apache_beam.options.pipeline_options import _BeamArgumentParser  # the parser Beam reads its flags with
+    parser = _BeamArgumentParser(allow_abbrev=False, add_help=False)
+    for cls in {str(c): c for c in PipelineOptions.__subclasses__()}.values():
+        cls._add_argparse_args(parser)
+    _known, unknown = parser.parse_known_args(argv)
+    flags = [flag for action in parser._actions for flag in action.option_strings]
+    options, strays = [], []
+    for i, arg in enumerate(unknown):
+        if arg.startswith("-"):
+            name = arg.split("=", 1)[0]
+            close = difflib.get_close_matches(name, flags, n=1, cutoff=0.8)
+            options.append(name + (f" (did you mean {close[0]}?)" if close else ""))
+        elif not (i and unknown[i - 1].startswith("-") and "=" not in unknown[i - 1]):  # not an unknown option's value
+            strays.append(repr(arg))
+    problems = []
+    if options:
+        problems.append(f"unknown option{'s' if len(options) > 1 else ''} {', '.join(options)}: `wirebeam run --help` "
+                        f"lists wirebeam's options, and Beam's own (--runner, --direct_num_workers, ...) pass through")
+    if strays:
+        shown = ", ".join(strays[:3]) + (f" and {len(strays) - 3} more" if len(strays) > 3 else "")
+        problems.append(f"arguments that belong to no option: {shown}; each --input takes one pattern, so quote "
+                        f"globs to keep the shell from expanding them (--input 'samples/*.txt') or repeat --input")
+    return "; ".join(problems) or None
+
+
 def _counters(result) -> dict:
     try:
         counters = result.metrics().query()["counters"]
@@ -102,6 +132,11 @@ def _entities_line(entities: dict) -> str:
             + (f"; {untagged} in other languages untagged" if untagged else ""))
 
 
+def _count(n: int, noun: str) -> str:
+    """"1 article", "2 articles"."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 SUMMARY_DATES = 8   # partitions listed one by one; a longer run gets its range and its busiest days
 
 
@@ -121,10 +156,12 @@ def dates_line(dates: dict) -> str:
 
 def _print_summary(report: dict, out=None) -> None:
     w = (out or sys.stdout).write
-    w(f"\nwirebeam: {report['articles']} articles from {report['inputs']['files']} input files "
+    w(f"\nwirebeam: {_count(report['articles'], 'article')} from {_count(report['inputs']['files'], 'input file')} "
       f"in {report['elapsed_seconds']:.1f} s\n")
     w(f"  output      {report['output']}\n")
-    w(f"  duplicates  {report['duplicates']} rows are copies (in {report['duplicate_groups']} groups)\n")
+    copies = report["duplicates"]
+    w(f"  duplicates  {_count(copies, 'row')} {'is a copy' if copies == 1 else 'are copies'} "
+      f"(in {_count(report['duplicate_groups'], 'group')})\n")
     langs = ", ".join(f"{k} {v}" for k, v in report["languages"].items()) or "-"
     w(f"  languages   {langs}\n")
     w(f"  dates       {dates_line(report['dates'])}\n")
@@ -142,6 +179,9 @@ def run(argv) -> int:
     known, _beam_args = parser.parse_known_args(argv)
     setup_logging(known.verbose)
     argv = [a for a in argv if a not in ("-v", "--verbose")]
+    problem = unknown_arguments(argv)
+    if problem:
+        raise UsageError(problem)
     options = PipelineOptions(argv)
     opts = options.view_as(WirebeamOptions)
     feeds = feedrun.feed_list(opts, UsageError)
@@ -153,6 +193,8 @@ def run(argv) -> int:
     for name in ("max_input_bytes", "max_line_bytes", "shards_per_date"):
         if getattr(opts, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
+    if opts.dedup_threshold is not None and not 0 < opts.dedup_threshold < 1:
+        raise UsageError("--dedup-threshold is a Jaccard similarity: give a number between 0 and 1, e.g. 0.4")
     for name in ("extract_timeout", "extract_memory_mib"):
         if getattr(opts, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be 0 (no limit) or a positive number")
@@ -160,6 +202,7 @@ def run(argv) -> int:
     if standard.runner in (None, "DirectRunner"):
         standard.runner = LOCAL_RUNNER
     on_dataflow = _runner_name(standard.runner) in DATAFLOW_RUNNERS
+    _check_runner(standard.runner)
     dry_run = _dry_run(options)
     if on_dataflow and options.view_as(GoogleCloudOptions).template_location and not opts.commit_in_job:
         # A Flex Template launch passes --template_location: the run only writes the job's description,
@@ -181,14 +224,17 @@ def run(argv) -> int:
         _check_dataflow_paths(opts, paths, dry_run)
 
     started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    ingested_at = dt.datetime.fromisoformat(opts.ingested_at.replace("Z", "+00:00")) if opts.ingested_at else started
+    try:
+        ingested_at = dt.datetime.fromisoformat(opts.ingested_at.replace("Z", "+00:00")) if opts.ingested_at else started
+    except ValueError:
+        raise UsageError(f"--ingested-at {opts.ingested_at!r} is not an ISO 8601 timestamp; "
+                         f"give one like 2025-03-14T06:00:00Z") from None
     if ingested_at.tzinfo is None:
         ingested_at = ingested_at.replace(tzinfo=dt.timezone.utc)
     run_id = opts.run_id or started.strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
-    # a dry run touches nothing, not even the output folder
     if "://" not in out_dir and os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise UsageError(f"--output {opts.output!r} is a file: give a folder (it is created if missing)")
-    try:
+    try:  # a dry run touches nothing, not even the output folder
         staging = output.staging_path(out_dir, run_id) if dry_run else output.prepare_staging(out_dir, run_id)
     except OSError as exc:
         raise UsageError(f"cannot write to the output folder {out_dir!r} ({exc.strerror or exc}): "
@@ -243,7 +289,7 @@ def run(argv) -> int:
             return 1
         _print_summary(report)
         return 0
-    output.ensure_failures_file(staging)
+    output.ensure_tables(staging)
     metrics = _counters(result)
     base_report["entities"] = _entities_report(opts.ner, ner_models, metrics)
     report = finalize.make_report(base_report, time.monotonic() - clock, output.summarise(staging),
@@ -258,6 +304,18 @@ def run(argv) -> int:
 
 
 DATAFLOW_RUNNERS = ("DataflowRunner", "TestDataflowRunner")
+
+
+def _check_runner(runner) -> None:
+    """A --runner that Beam does not know is a usage error before anything is written."""
+    from apache_beam.runners.runner import create_runner
+    if isinstance(runner, str):
+        try:
+            create_runner(runner)
+        except ValueError as exc:
+            raise UsageError(f"--runner {runner}: {exc}") from None
+        except ImportError:  # a runner whose extra is missing: _submit says which extra to install
+            pass
 
 
 def _runner_name(runner) -> str:

@@ -74,7 +74,7 @@ class _Commit(beam.DoFn):
             output.commit(self.staging, self.out_dir, resume=True)
             yield staged_report
             return
-        output.ensure_failures_file(self.staging)
+        output.ensure_tables(self.staging)
         started = dt.datetime.fromisoformat(self.base["started_at"])
         elapsed = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
         report = make_report(self.base, elapsed, output.summarise(self.staging),

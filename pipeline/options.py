@@ -6,6 +6,8 @@ flags work from the CLI, in a Dataflow template and from Python. Beam's own opti
 """
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from wirebeam.transforms.dedup import THRESHOLD
+
 MiB = 1024 * 1024
 
 
@@ -21,12 +23,13 @@ class WirebeamOptions(PipelineOptions):
     def _add_argparse_args(cls, parser):
         group = parser.add_argument_group("wirebeam")
         _add(group, "input", action="append", default=None, metavar="PATTERN",
-             help="Input files: a glob, a file or a directory (searched recursively); repeatable. "
+             help="Input files (required, unless --feed or --feeds-file is given): a glob, a file or a "
+                  "directory (searched recursively); repeatable. "
                   "Reads .txt, .html/.htm, .jsonl (one article a line), each optionally gzip-compressed (.gz), "
                   "and WARC crawl archives (.warc, .warc.gz: every 2xx HTML response record is one article). "
                   "Quote globs so the shell does not expand them.")
         _add(group, "output", default=None, metavar="DIR",
-             help="Output folder. Receives articles/date=.../part-*.parquet, failures/part-*.parquet and run.json. "
+             help="Output folder (required). Receives articles/date=.../part-*.parquet, failures/part-*.parquet and run.json. "
                   "A rerun into the same folder replaces what an earlier run left there. Files in it are never read "
                   "as input, even when it lies inside an input folder.")
         _add(group, "max-input-bytes", type=int, default=16 * MiB, metavar="N",
@@ -48,7 +51,8 @@ class WirebeamOptions(PipelineOptions):
                   "run is page furniture and is removed (default 3; 0 turns this off).")
         _add(group, "dedup-threshold", type=float, default=None, metavar="J",
              help="Near-duplicate threshold: estimated Jaccard similarity of word shingles above which two "
-                  "articles are copies of one story (default: the dedup module's tuned value).")
+                  f"articles are copies of one story, between 0 and 1 (default {THRESHOLD}, tuned on the reprint "
+                  "corpus).")
         _add(group, "ner", choices=["auto", "none"], default="auto",
              help="Entity stage: auto (default: the bundled German and English taggers for articles detected as de "
                   "or en, plus any --ner-model; other languages get no entities) or none (stage off).")

@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from wirebeam.schemas import FAILURE
-from wirebeam.transforms.write import join
+from wirebeam.schemas import ARTICLE, FAILURE
+from wirebeam.transforms.write import UNKNOWN_DATE, join
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +58,15 @@ def list_files(folder: str) -> List[str]:
         return []
 
 
-def ensure_failures_file(staging: str) -> None:
-    """A run without failures still gets failures/part-00000.parquet (no rows), so readers need no special case."""
-    folder = join(staging, "failures")
-    if list_files(folder):
-        return
-    with FileSystems.create(join(folder, "part-00000.parquet")) as handle:
-        pq.write_table(FAILURE.empty_table(), handle, compression="zstd")
+def ensure_tables(staging: str) -> None:
+    """A run without failures still gets failures/part-00000.parquet, and a run without articles
+    articles/date=unknown/part-00000.parquet, with no rows: readers (DuckDB's read_parquet with a
+    glob, pyarrow datasets, Spark) find both tables, with their schemas, after every run."""
+    for table, schema, folder in (("failures", FAILURE, ""), ("articles", ARTICLE, f"date={UNKNOWN_DATE}")):
+        if list_files(join(staging, table)):
+            continue
+        with FileSystems.create(join(staging, table, *filter(None, [folder]), "part-00000.parquet")) as handle:
+            pq.write_table(schema.empty_table(), handle, compression="zstd")
 
 
 def _read(path: str, columns: List[str]) -> pa.Table:
@@ -78,6 +80,8 @@ def summarise(staging: str) -> Dict:
     languages, dates, groups = collections.Counter(), collections.Counter(), collections.Counter()
     for path in list_files(join(staging, "articles")):
         table = _read(path, ["language", "is_duplicate", "dup_group"])
+        if not table.num_rows:   # the empty file of a run without articles
+            continue
         folder = path.replace("\\", "/").rsplit("/", 2)[-2]
         dates[folder.split("=", 1)[-1]] += table.num_rows
         articles += table.num_rows

@@ -29,6 +29,39 @@ def test_no_matching_input_is_a_clear_error(tmp_path):
     assert not (tmp_path / "out" / "articles").exists()
 
 
+def test_unknown_options_and_an_expanded_glob_are_clear_errors(tmp_path):
+    import glob
+    texts = sorted(glob.glob("samples/*.txt"))   # what the shell makes of an unquoted samples/*.txt
+    cases = {
+        ("--input", *texts): ["arguments that belong to no option", repr(texts[1]), "quote globs"],
+        ("--input", "samples/*", "--dedup-treshold", "0.5"): ["unknown option --dedup-treshold",
+                                                              "did you mean --dedup-threshold?"],
+        ("--input", "samples/*", "--runner", "Foo"): ["--runner Foo", "Valid values are"],
+        ("--input", "samples/*", "--ingested-at", "yesterday"): ["--ingested-at 'yesterday' is not an ISO 8601"],
+        ("--input", "samples/*", "--dedup-threshold", "2"): ["--dedup-threshold", "between 0 and 1"],
+    }
+    for args, expected in cases.items():
+        result = run_cli("run", *args, "--output", tmp_path / "out")
+        assert result.returncode == 2 and "Traceback" not in result.stderr, (args, result.stderr[-2000:])
+        assert all(text in result.stderr for text in expected), (args, result.stderr)
+        assert not (tmp_path / "out").exists()   # nothing was written
+    ok = run_cli("run", "--input", "samples/*.txt", "--output", tmp_path / "out", "--runner", "DirectRunner",
+                 "--direct_num_workers", "1", "-v")
+    assert ok.returncode == 0 and "5 articles from 5 input files" in ok.stdout, ok.stderr[-2000:]   # Beam's own pass
+
+
+def test_a_run_without_articles_still_gives_both_tables(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = run_cli("run", "--input", tmp_path / "empty.txt", "--output", tmp_path / "out")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "0 articles from 1 input file in" in result.stdout and "0 rows are copies (in 0 groups)" in result.stdout
+    query = f"SELECT count(*), count(DISTINCT date) FROM read_parquet('{tmp_path}/out/articles/**/*.parquet', hive_partitioning=true)"
+    assert duckdb.sql(query).fetchall() == [(0, 0)]
+    assert read_articles(tmp_path / "out").num_rows == 0 and read_failures(tmp_path / "out").num_rows == 1
+    report = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert report["articles"] == 0 and report["dates"] == {}
+
+
 def test_missing_output_is_a_clear_error(tmp_path):
     result = run_cli("run", "--input", str(tmp_path))
     assert result.returncode == 2 and "--output" in result.stderr
