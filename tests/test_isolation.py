@@ -91,3 +91,11 @@ def test_negative_limits_are_refused_with_a_clear_message(tmp_path):
     result = run_cli("run", "--input", SAMPLES, "--output", tmp_path / "out", "--extract-timeout", "-1")
     assert result.returncode != 0
     assert "--extract-timeout must be 0 (no limit) or a positive number" in result.stderr
+
+
+def test_the_child_loop_ends_quietly_when_the_parent_is_gone():
+    import multiprocessing
+    from wirebeam.transforms import isolation
+    parent, child = multiprocessing.Pipe()
+    parent.close()   # what a SIGTERM to the run leaves the child with
+    assert isolation._serve(child, len, None) is None   # no BrokenPipeError traceback on the console

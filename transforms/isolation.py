@@ -33,19 +33,24 @@ def _serve(conn, fn: Callable, memory_bytes: Optional[int]) -> None:
     """The child's loop: call `fn` on each argument tuple received, send back the outcome."""
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    conn.send(("ready", None))  # start-up (imports) done: the parent's deadlines start from here
-    while True:
-        try:
-            args = conn.recv()
-        except EOFError:
-            return
-        try:
-            outcome = ("ok", fn(*args))
-        except MemoryError:
-            outcome = ("memory", "the call needed more memory than the limit allows")
-        except BaseException as exc:  # reported to the parent, which decides
-            outcome = ("error", f"{type(exc).__name__}: {exc}")
-        conn.send(outcome)
+    try:
+        conn.send(("ready", None))  # start-up (imports) done: the parent's deadlines start from here
+        while True:
+            try:
+                args = conn.recv()
+            except EOFError:
+                return
+            try:
+                outcome = ("ok", fn(*args))
+            except MemoryError:
+                outcome = ("memory", "the call needed more memory than the limit allows")
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # reported to the parent, which decides
+                outcome = ("error", f"{type(exc).__name__}: {exc}")
+            conn.send(outcome)
+    except (BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        return  # the parent is gone or the run was interrupted: end quietly, the parent reports the run
 
 
 class IsolatedFunction:
