@@ -8,8 +8,10 @@ from trafilatura.utils import load_html
 
 from wirebeam.transforms.decode import decode_bytes
 from wirebeam.transforms.html import (ExtractionError, clean_main_text, extract_html, find_introduced_lists, find_lead,
-                                      find_subheadings, unwrap_layout_tables, with_dropped_blocks, with_fallback,
-                                      with_lead)
+                                      find_subheadings, stated_publication_times, unwrap_layout_tables,
+                                      with_dropped_blocks, with_fallback, with_lead, with_stated_time)
+from wirebeam.transforms.dates import parse_published
+from wirebeam.transforms.extract import from_html
 
 BODY = [
     "Der Sturm hat in der Nacht zu Freitag im Norden schwere Schäden angerichtet, wie die Feuerwehr mitteilte.",
@@ -210,9 +212,79 @@ def test_nav_only_page_is_an_extraction_failure():
     assert err.value.reason == "no_main_text"
 
 
+def _dated_page(head: str, body: str = "") -> str:
+    return (f"<html><head><meta charset=\"utf-8\"><title>Sturm im Norden</title>{head}</head><body><article>"
+            f"<h1>Sturm legt Bahnverkehr im Norden lahm</h1>{body}<p>{BODY[0]}</p><p>{BODY[1]}</p>"
+            f"</article></body></html>")
+
+
+def test_meta_published_time_with_offset_keeps_the_time():
+    page = _dated_page('<meta property="article:published_time" content="2025-03-14T06:58:00.000+0100">'
+                       '<meta property="article:modified_time" content="2025-03-14T19:12:00+01:00">')
+    article = from_html("x.html", page)
+    assert article["published"] == parse_published("2025-03-14T06:58:00.000+0100").iso == "2025-03-14T06:58:00+01:00"
+    assert article["date_precision"] == "time" and article["published_date"].isoformat() == "2025-03-14"
+
+
+def test_json_ld_date_published_in_a_graph_keeps_the_time():
+    ld = ('{"@context": "https://schema.org", "@graph": [{"@type": "WebPage", "datePublished": "2025-03-14T01:00:00Z"},'
+          ' {"@type": ["NewsArticle"], "dateModified": "2025-03-14T19:12:00+01:00",'
+          ' "datePublished": "2025-03-14T06:58:00+01:00"}]}')
+    page = _dated_page(f'<script type="application/ld+json">{ld}</script>')
+    assert stated_publication_times(load_html(page)) == ["2025-03-14T06:58:00+01:00"]
+    article = from_html("x.html", page)
+    assert (article["published"], article["date_precision"]) == ("2025-03-14T06:58:00+01:00", "time")
+
+
+def test_time_element_with_itemprop_keeps_the_time():
+    page = _dated_page("", '<time itemprop="datePublished" datetime="2025-03-14T06:58:00+01:00">14.03.2025</time>')
+    assert extract_html(page)["published"] == "2025-03-14T06:58:00+01:00"
+
+
+def test_a_modification_time_alone_leaves_the_day():
+    page = _dated_page('<meta name="date" content="2025-03-14">'
+                       '<meta property="article:modified_time" content="2025-03-14T19:12:00+01:00">'
+                       '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-03-14",'
+                       ' "dateModified": "2025-03-14T19:12:00+01:00"}</script>',
+                       '<time class="updated" datetime="2025-03-14T19:12:00+01:00">Aktualisiert</time>')
+    assert stated_publication_times(load_html(page)) == ["2025-03-14"]
+    article = from_html("x.html", page)
+    assert (article["published"], article["date_precision"]) == ("2025-03-14", "day")
+
+
+def test_a_timestamp_on_another_day_is_not_taken():
+    page = _dated_page('<meta name="date" content="2025-03-14"><script type="application/ld+json">'
+                       '{"@type": "NewsArticle", "datePublished": "2025-03-13T22:00:00+01:00"}</script>')
+    article = from_html("x.html", page)
+    assert (article["published"], article["date_precision"]) == ("2025-03-14", "day")
+    assert with_stated_time("2025-03-14", ["2025-03-13T22:00:00+01:00"]) == "2025-03-14"
+
+
+def test_the_timestamp_is_compared_by_its_own_local_day():
+    # 23:30 at UTC-5 is the next day in UTC; the page wrote the 14th, and so did htmldate
+    page = _dated_page('<meta property="article:published_time" content="2025-03-14T23:30:00-05:00">')
+    assert extract_html(page)["published"] == "2025-03-14T23:30:00-05:00"
+    assert with_stated_time("2025-03-15", ["2025-03-14T23:30:00-05:00"]) == "2025-03-15"
+    # no day from htmldate, or only a month: nothing to confirm the timestamp by
+    assert with_stated_time(None, ["2025-03-14T06:58:00+01:00"]) is None
+    assert with_stated_time("2025-03", ["2025-03-14T06:58:00+01:00"]) == "2025-03"
+    assert with_stated_time("2025-03-14", ["kaputt", "2025-03-14", "2025-03-14T06:58:00Z"]) == "2025-03-14T06:58:00+00:00"
+
+
+def test_broken_json_ld_is_skipped():
+    page = _dated_page('<meta name="date" content="2025-03-14">'
+                       '<script type="application/ld+json">{"@type": "NewsArticle", '
+                       '"datePublished": "2025-03-14T06:58:00+01:00",</script>'
+                       '<script type="application/ld+json">' + "[" * 5000 + '"datePublished"' + "]" * 5000
+                       + '</script><script type="application/ld+json">"datePublished"</script>')
+    assert stated_publication_times(load_html(page)) == []
+    article = from_html("x.html", page)
+    assert (article["published"], article["date_precision"]) == ("2025-03-14", "day")
+
+
 def test_sample_page_metadata():
     page = extract_html((SAMPLES / "de_hansekurier_sturm_bahn.html").read_bytes())
-    assert page["title"] and page["published"].startswith("2025-03-14")
+    assert page["title"] and page["published"] == "2025-03-14T06:58:00+01:00"  # not the modification time
     assert not page["text"].startswith(page["title"])
     assert len(page["text"].split()) > 100
 
