@@ -62,7 +62,7 @@ def test_page_is_extracted_like_an_html_file(server):
     article, problem = item_article(_item(f"{base}/news/markthalle", guid="g-1"), _get)
     assert problem is None and article["text_source"] == "page"
     assert "Markthalle am Flussufer" in article["text"]
-    assert article["published"] == "2025-05-06"  # the page's date wins over the feed's
+    assert article["published"] == "2025-05-06T18:00:00+02:00"  # the page's time wins over the feed's
     assert article["guid"] == "g-1" and article["item_title"] == "Markthalle (Feed)"
     assert article["source"] == "feed:g-1"  # stable id from the guid, not from run order
 

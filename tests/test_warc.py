@@ -207,7 +207,7 @@ def test_record_fields_url_dates_and_extraction():
     assert article["fetched_at"] == fetched and "reading club" in article["text"]
     # the page's own date wins over the fetch time; the target URI over the canonical link
     kind, article = extract_document({**doc, "raw": GERMAN_PAGE.encode(), "url": DE_URL, "charset": "utf-8"})
-    assert (article["published"], article["date_precision"], article["url"]) == ("2025-03-14", "day", DE_URL)
+    assert (article["published"], article["date_precision"], article["url"]) == ("2025-03-14T08:15:00+01:00", "time", DE_URL)
     # without a target URI the page's canonical url is kept
     plain = with_record_fields({"url": "https://canonical.example/x", "published": None}, None, None)
     assert plain == {"url": "https://canonical.example/x", "published": None, "fetched_at": None}
@@ -235,7 +235,7 @@ def test_warc_end_to_end_through_the_cli(tmp_path):
     rows = {row["source"]: row for row in read_articles(out).to_pylist()}
     de, en = rows[f"{crawl}#{offsets[2]}"], rows[f"{crawl}#{offsets[4]}"]
     assert (de["input_format"], de["url"], de["language"]) == ("warc", DE_URL, "de")
-    assert (de["published"], de["date"]) == ("2025-03-14", "2025-03-14")
+    assert (de["published"], de["date"]) == ("2025-03-14T08:15:00+01:00", "2025-03-14")
     assert de["fetched_at"] == dt.datetime(2025, 3, 15, 6, 0, 1, tzinfo=UTC)
     assert de["text"].startswith("Eine neue Fähre soll") and "Impressum" not in de["text"]
     assert (en["url"], en["language"], en["date_precision"]) == (EN_URL, "en", "time")
