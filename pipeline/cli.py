@@ -154,10 +154,29 @@ def dates_line(dates: dict) -> str:
     return ", ".join(parts + [unknown] if unknown else parts) or "-"
 
 
-def _print_summary(report: dict, out=None) -> None:
+def feeds_line(metrics: dict, n_feeds: int) -> str:
+    """The summary's feeds line, from the run's metrics (run.json has them all)."""
+    def n(name):
+        return metrics.get(f"feeds.{name}", 0)
+    parts = [f"{_count(n_feeds, 'feed')} read ({n('not_modified')} not modified since the last run)",
+             f"{_count(n('items_new'), 'new item')}"]
+    if n("items_seen"):
+        parts.append(f"{n('items_seen')} seen before")
+    if n("items_over_cap"):
+        parts.append(f"{n('items_over_cap')} over --max-items-per-feed")
+    parts.append(f"{_count(n('pages_fetched'), 'page')} fetched, {n('fallbacks')} from the feed's own text")
+    return ", ".join(parts)
+
+
+REFUSED_HINT = ("pages at private, loopback or link-local addresses are refused: allow a host with --allow-host "
+                "(failures/*.parquet has each address)")
+
+
+def print_summary(report: dict, out=None) -> None:
     w = (out or sys.stdout).write
-    w(f"\nwirebeam: {_count(report['articles'], 'article')} from {_count(report['inputs']['files'], 'input file')} "
-      f"in {report['elapsed_seconds']:.1f} s\n")
+    inputs = report["inputs"]
+    sources = _count(inputs["files"], "input file") + (f" and {_count(inputs['feeds'], 'feed')}" if inputs.get("feeds") else "")
+    w(f"\nwirebeam: {_count(report['articles'], 'article')} from {sources} in {report['elapsed_seconds']:.1f} s\n")
     w(f"  output      {report['output']}\n")
     copies = report["duplicates"]
     w(f"  duplicates  {_count(copies, 'row')} {'is a copy' if copies == 1 else 'are copies'} "
@@ -169,6 +188,10 @@ def _print_summary(report: dict, out=None) -> None:
     w(f"  failures    {failures['total']}")
     details = [f"{stage}/{reason} {n}" for stage, reasons in failures["by_stage"].items() for reason, n in reasons.items()]
     w(f" ({', '.join(details)})\n" if details else "\n")
+    if any(reasons.get("refused_address") for reasons in failures["by_stage"].values()):
+        w(f"              {REFUSED_HINT}\n")
+    if inputs.get("feeds"):
+        w(f"  feeds       {feeds_line(report.get('metrics') or {}, inputs['feeds'])}\n")
     w(f"  entities    {_entities_line(report['entities'])}\n")
     w(f"Query it: duckdb -c \"SELECT date, language, title FROM read_parquet('{report['output']}/articles/**/*.parquet', "
       f"hive_partitioning=true)\"\n")
@@ -287,7 +310,7 @@ def run(argv) -> int:
         if report is None or report.get("run_id") != run_id:
             log.error("the job ended but %s has no run.json of run %s", out_dir, run_id)
             return 1
-        _print_summary(report)
+        print_summary(report)
         return 0
     output.ensure_tables(staging)
     metrics = _counters(result)
@@ -299,7 +322,7 @@ def run(argv) -> int:
     output.commit(staging, out_dir)
     if feeds:
         feedrun.save(opts, feed_state, update)  # only after the output is committed
-    _print_summary(report)
+    print_summary(report)
     return 0
 
 
