@@ -311,3 +311,13 @@ def test_http_charset_is_a_hint_after_utf8():
     page = '<html><head><meta charset="iso-8859-1"></head><body><p>Preis: 5 € für die Überfahrt</p></body></html>'
     assert "5 € für" in decode_bytes(page.encode("iso-8859-15"), html=True, charset="ISO-8859-15")[0]
     assert "5 ¤ für" in decode_bytes(page.encode("iso-8859-15"), html=True)[0]  # the meta charset alone
+
+
+def test_an_agency_byline_is_spelt_as_in_agencies():
+    from wirebeam.transforms.extract import from_record
+    article = from_record("feed.jsonl:1", {"title": "Sturm", "text": "Ein Sturm zog über die Stadt.\n(dpa)",
+                                           "authors": ["DPA", "Anna Beispiel", "Reuters"]})
+    assert article["authors"] == ["dpa", "Anna Beispiel", "Reuters"] and article["agencies"] == ["dpa"]
+    page = from_html("samples/de_hansekurier_sturm_bahn.html",
+                     (SAMPLES / "de_hansekurier_sturm_bahn.html").read_bytes())
+    assert "Dpa" not in page["authors"]

@@ -18,7 +18,7 @@ from wirebeam.transforms.failures import FAILURES, describe, fail, failure_recor
 from wirebeam.transforms.html import ExtractionError, extract_html
 from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction
 from wirebeam.transforms.progress import PROGRESS_SECONDS, Progress
-from wirebeam.transforms.scrape import credited_agencies, parse_scrape
+from wirebeam.transforms.scrape import agency_name, credited_agencies, parse_scrape
 from wirebeam.transforms.warc import with_record_fields
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def _authors(value) -> list:
     out = []
     for part in parts:
         name = _str(part)
+        name = name and (agency_name(name) or name)   # a byline "Dpa" is the agency dpa, spelt as in `agencies`
         if name and name not in out:
             out.append(name)
     return out

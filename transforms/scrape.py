@@ -238,6 +238,11 @@ def _canonical(name: str) -> Optional[str]:
     return _AGENCY.get(" ".join(name.casefold().split()))
 
 
+def agency_name(name: str) -> Optional[str]:
+    """The canonical spelling of a news agency's name ("Dpa", "REUTERS" -> "dpa", "Reuters"), else None."""
+    return _canonical(name)
+
+
 def _credit_line(line: str) -> Optional[Tuple[List[str], bool]]:
     """A line that is only an agency credit -> (agencies, bare); else None.
 
