@@ -45,3 +45,11 @@ def test_loaded_model_tags_with_offsets_into_the_text(ruler_model):
     ents = entities_of(load_pipeline(ruler_model)(text))
     assert [(e["text"], e["label"]) for e in ents] == [("Wladimir Putin", "PER"), ("Nordkorea", "LOC"), ("Kreml", "ORG")]
     assert all(text[e["start"]:e["end"]] == e["text"] for e in ents)
+
+
+def test_a_mention_without_a_letter_is_no_name():
+    text = "Der Preis stieg auf 140 € bei Aldi , sagte ___ ."
+    doc = spacy.blank("de")(text)
+    doc.ents = [doc.char_span(text.index(m), text.index(m) + len(m), label)
+                for m, label in [("140 €", "MISC"), ("Aldi", "ORG"), ("___", "PER")]]
+    assert [(e["text"], e["label"]) for e in entities_of(doc)] == [("Aldi", "ORG")]

@@ -108,11 +108,12 @@ def check_models(models: Dict[str, str]) -> None:
 
 def entities_of(doc, offset: int = 0) -> List[dict]:
     """spaCy Doc -> entity structs with character offsets into the text the Doc was made from
-    (plus `offset` when the Doc is a piece of a longer text)."""
+    (plus `offset` when the Doc is a piece of a longer text). A mention without a letter ("€", "@",
+    "1907", "___") is no name, whatever the model says."""
     out = []
     for ent in doc.ents:
         label = map_label(ent.label_)
-        if label and ent.text.strip():
+        if label and any(ch.isalpha() for ch in ent.text):
             out.append({"text": ent.text, "label": label, "start": ent.start_char + offset,
                         "end": ent.end_char + offset})
     return out
