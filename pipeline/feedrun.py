@@ -6,12 +6,13 @@ from typing import List, Optional
 from apache_beam.io.filesystems import FileSystems
 
 from wirebeam.pipeline.state import FeedState, load_state, save_state
-from wirebeam.transforms.feed_input import feeds_file_urls
+from wirebeam.transforms.feed_input import feed_location, feeds_file_urls
 from wirebeam.transforms.feed_items import STATE_UPDATE
 from wirebeam.transforms.fetch import FetchPolicy, user_agent
 
 
 def feed_list(opts, usage_error) -> List[str]:
+    """--feed and --feeds-file entries, local paths made absolute (transforms.feed_input.feed_location)."""
     feeds = list(opts.feed or [])
     for path in opts.feeds_file or []:
         try:
@@ -23,7 +24,7 @@ def feed_list(opts, usage_error) -> List[str]:
             raise usage_error(f"--{name.replace('_', '-')} must be 0 or more")
     if opts.max_items_per_feed <= 0 or opts.max_fetch_bytes <= 0:
         raise usage_error("--max-items-per-feed and --max-fetch-bytes must be positive")
-    return sorted(set(feeds))
+    return sorted({feed_location(feed) for feed in feeds})
 
 
 def policy(opts) -> FetchPolicy:

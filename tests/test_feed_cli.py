@@ -1,12 +1,13 @@
 """End to end through `wirebeam run` against a real feed server on 127.0.0.1: full pages,
 a summary-only item, 304 on the rerun, one new item on the third run, a mixed file input,
-Parquet read back with pyarrow and DuckDB, the state file written after commit."""
+Parquet read back with pyarrow and DuckDB, the state file written after commit; a local feed named by
+its absolute path, and a bare guid the same from a file as over HTTP."""
 import http.server
 import json
 
 import pytest
 
-from conftest import ROOT, LoopbackHandler, read_articles, run_cli, serve
+from conftest import ROOT, LoopbackHandler, read_articles, read_failures, run_cli, serve
 
 PARA = ("Die Stadtbibliothek verlängert ab Juni ihre Öffnungszeiten an den Wochenenden und öffnet "
         "sonntags von zehn bis sechzehn Uhr, wie die Leitung am Montag mitteilte. ")
@@ -119,3 +120,48 @@ def test_bad_feeds_are_failure_records_not_crashes(server, tmp_path):
     rows = read_articles(tmp_path / "out").to_pylist()
     assert [r["text_source"] for r in rows] in (["feed_content"], ["feed_summary"])
     assert not (tmp_path / "state").exists()  # no --state: nothing kept
+
+
+BARE_FEED = ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Review</title><link>/</link>"
+             "<description>x</description>"
+             "<item><title>Bare guid</title><guid>item-1</guid><pubDate>Mon, 02 Jun 2025 08:00:00 GMT</pubDate>"
+             "<description>Die Fähre fährt wieder nach Fahrplan.</description></item>"
+             "</channel></rss>").encode("utf-8")
+
+
+class BareFeedHandler(LoopbackHandler, http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/feed.xml":
+            self.reply(200, BARE_FEED, [("Content-Type", "application/rss+xml")])
+        else:
+            self.reply(404, b"nope")
+
+
+def test_local_feed_path_is_absolute_and_a_bare_guid_is_the_same_as_over_http(tmp_path):
+    import shutil
+    work = tmp_path / "review"
+    work.mkdir()
+    (work / "feed.xml").write_bytes(BARE_FEED)
+    shutil.copy(ROOT / "tests" / "data" / "feeds" / "xxe.xml", work / "xxe.xml")
+    state = tmp_path / "state"
+    result = run_cli("run", "--feed", "xxe.xml", "--feed", "feed.xml", "--output", tmp_path / "out1",
+                     "--state", state, "--extract-timeout", "0", cwd=work, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    failures = read_failures(tmp_path / "out1").to_pylist()
+    assert [(f["source"], f["reason"]) for f in failures] == [(str(work / "xxe.xml"), "unsafe_xml")]
+    [row] = read_articles(tmp_path / "out1").to_pylist()
+    assert (row["guid"], row["source"], row["feed_url"], row["url"]) == (
+        "item-1", "feed:item-1", "file://" + str(work / "feed.xml"), None)
+    assert json.loads((state / "state.json").read_text())["seen"] == ["item-1"]
+
+    srv = serve(BareFeedHandler)
+    try:
+        feed = f"http://127.0.0.1:{srv.server_address[1]}/feed.xml"
+        _run(feed, tmp_path / "out2", tmp_path / "fresh_state")
+        [served] = read_articles(tmp_path / "out2").to_pylist()
+        assert (served["guid"], served["source"], served["id"]) == (row["guid"], row["source"], row["id"])
+        _run(feed, tmp_path / "out3", state)  # the state of the file run: the item is not new
+        assert json.loads((tmp_path / "out3" / "run.json").read_text())["articles"] == 0
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -27,6 +27,12 @@ def is_url(feed: str) -> bool:
     return feed.startswith(("http://", "https://")) or "://" in feed
 
 
+def feed_location(feed: str) -> str:
+    """A feed as it is listed, fetched and named in failures and rows: a URL as given, a local path
+    made absolute (like file inputs), so nothing depends on the working directory."""
+    return feed if is_url(feed) else os.path.abspath(os.path.expanduser(feed))
+
+
 def feeds_file_urls(path: str) -> List[str]:
     """The feeds listed in an OPML file (xmlUrl of each outline) or a text file (one a line, # comments)."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:  # local, gs://, ...
@@ -97,7 +103,7 @@ class FetchFeed(beam.DoFn):
         for item in items:
             if not item.key:
                 yield fail(feed, "feed", "no_guid_or_link", item.title or "")
-            elif item.key in self.seen:
+            elif item.key in self.seen or (item.legacy_key and item.legacy_key in self.seen):
                 self.old.inc()
             elif kept >= self.max_items:
                 self.capped.inc()  # left for the next run: it is not marked seen
