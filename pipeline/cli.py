@@ -154,22 +154,26 @@ def dates_line(dates: dict) -> str:
     return ", ".join(parts + [unknown] if unknown else parts) or "-"
 
 
-def feeds_line(metrics: dict, n_feeds: int) -> str:
-    """The summary's feeds line, from the run's metrics (run.json has them all)."""
+def feeds_line(report: dict) -> str:
+    """The summary's feeds line, from the run's metrics and failures (run.json has them all)."""
+    metrics = report.get("metrics") or {}
+
     def n(name):
         return metrics.get(f"feeds.{name}", 0)
-    parts = [f"{_count(n_feeds, 'feed')} read ({n('not_modified')} not modified since the last run)",
-             f"{_count(n('items_new'), 'new item')}"]
+    failed = sum(report["failures"]["by_stage"].get("feed", {}).values())
+    parts = [f"{_count(report['inputs']['feeds'], 'feed')} ({n('not_modified')} not modified since the last run, "
+             f"{failed} failed)", _count(n("items_new"), "new item")]
     if n("items_seen"):
         parts.append(f"{n('items_seen')} seen before")
     if n("items_over_cap"):
         parts.append(f"{n('items_over_cap')} over --max-items-per-feed")
-    parts.append(f"{_count(n('pages_fetched'), 'page')} fetched, {n('fallbacks')} from the feed's own text")
+    because = sorted((k.rsplit(".", 1)[-1], v) for k, v in metrics.items() if k.startswith("feeds.fallback_because."))
+    why = f" (page {', '.join(f'{reason} {count}' for reason, count in because)})" if because else ""
+    parts.append(f"{_count(n('pages_fetched'), 'page')} fetched, {n('fallbacks')} from the feed's own text{why}")
     return ", ".join(parts)
 
 
-REFUSED_HINT = ("pages at private, loopback or link-local addresses are refused: allow a host with --allow-host "
-                "(failures/*.parquet has each address)")
+REFUSED_HINT = "pages at private, loopback or link-local addresses are refused: allow a host with --allow-host"
 
 
 def print_summary(report: dict, out=None) -> None:
@@ -188,10 +192,11 @@ def print_summary(report: dict, out=None) -> None:
     w(f"  failures    {failures['total']}")
     details = [f"{stage}/{reason} {n}" for stage, reasons in failures["by_stage"].items() for reason, n in reasons.items()]
     w(f" ({', '.join(details)})\n" if details else "\n")
-    if any(reasons.get("refused_address") for reasons in failures["by_stage"].values()):
+    if (any(reasons.get("refused_address") for reasons in failures["by_stage"].values())
+            or (report.get("metrics") or {}).get("feeds.fallback_because.refused_address")):
         w(f"              {REFUSED_HINT}\n")
     if inputs.get("feeds"):
-        w(f"  feeds       {feeds_line(report.get('metrics') or {}, inputs['feeds'])}\n")
+        w(f"  feeds       {feeds_line(report)}\n")
     w(f"  entities    {_entities_line(report['entities'])}\n")
     w(f"Query it: duckdb -c \"SELECT date, language, title FROM read_parquet('{report['output']}/articles/**/*.parquet', "
       f"hive_partitioning=true)\"\n")

@@ -4,6 +4,7 @@ Parquet read back with pyarrow and DuckDB, the state file written after commit; 
 its absolute path, and a bare guid the same from a file as over HTTP."""
 import http.server
 import json
+import re
 
 import pytest
 
@@ -120,6 +121,10 @@ def test_bad_feeds_are_failure_records_not_crashes(server, tmp_path):
     rows = read_articles(tmp_path / "out").to_pylist()
     assert [r["text_source"] for r in rows] in (["feed_content"], ["feed_summary"])
     assert not (tmp_path / "state").exists()  # no --state: nothing kept
+    assert "1 article from 0 input files and 6 feeds" in result.stdout
+    assert re.search(r"feeds +6 feeds \(0 not modified since the last run, 5 failed\), 1 new item, 0 pages fetched, "
+                     r"1 from the feed's own text \(page \w+ 1\)", result.stdout), result.stdout
+    assert "allow a host with --allow-host" in result.stdout   # 127.0.0.2 was refused
 
 
 BARE_FEED = ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Review</title><link>/</link>"

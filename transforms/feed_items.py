@@ -112,8 +112,9 @@ class FetchPagesOfHost(beam.DoFn):
             if article is None:
                 yield fail(item_source(item), "fetch", problem[0], problem[1])
                 continue
-            if article["text_source"] != "page":
+            if article["text_source"] != "page":   # the page could not be had: say why in the metrics
                 self.fallbacks.inc()
+                Metrics.counter("feeds", f"fallback_because.{problem[0]}").inc()
             yield article
 
 
