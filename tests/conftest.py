@@ -60,6 +60,19 @@ class LoopbackHandler:
         self.wfile.write(body)
 
 
+def serve_feed(path: str, body: bytes):
+    """A real loopback HTTP server that answers `path` with the RSS `body` and everything else with 404."""
+    import http.server
+
+    class FeedOnly(LoopbackHandler, http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == path:
+                self.reply(200, body, [("Content-Type", "application/rss+xml")])
+            else:
+                self.reply(404, b"nope")
+    return serve(FeedOnly)
+
+
 def serve(handler, address="127.0.0.1"):
     """A real HTTP server on a free loopback port, in a daemon thread; `.hits` lists the paths asked."""
     import http.server

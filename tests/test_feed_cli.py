@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, LoopbackHandler, read_articles, read_failures, run_cli, serve
+from conftest import ROOT, LoopbackHandler, read_articles, read_failures, run_cli, serve, serve_feed
 
 PARA = ("Die Stadtbibliothek verlängert ab Juni ihre Öffnungszeiten an den Wochenenden und öffnet "
         "sonntags von zehn bis sechzehn Uhr, wie die Leitung am Montag mitteilte. ")
@@ -134,14 +134,6 @@ BARE_FEED = ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Review
              "</channel></rss>").encode("utf-8")
 
 
-class BareFeedHandler(LoopbackHandler, http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/feed.xml":
-            self.reply(200, BARE_FEED, [("Content-Type", "application/rss+xml")])
-        else:
-            self.reply(404, b"nope")
-
-
 def test_local_feed_path_is_absolute_and_a_bare_guid_is_the_same_as_over_http(tmp_path):
     import shutil
     work = tmp_path / "review"
@@ -159,7 +151,7 @@ def test_local_feed_path_is_absolute_and_a_bare_guid_is_the_same_as_over_http(tm
         "item-1", "feed:item-1", "file://" + str(work / "feed.xml"), None)
     assert json.loads((state / "state.json").read_text())["seen"] == ["item-1"]
 
-    srv = serve(BareFeedHandler)
+    srv = serve_feed("/feed.xml", BARE_FEED)
     try:
         feed = f"http://127.0.0.1:{srv.server_address[1]}/feed.xml"
         _run(feed, tmp_path / "out2", tmp_path / "fresh_state")

@@ -1,12 +1,11 @@
 """Feed parsing: RSS and Atom items with their metadata; hostile XML refused before parsing; an
 item's guid (and so its id and --state key) the same whether the feed is a file or served over HTTP."""
-import http.server
 import resource
 import time
 
 import pytest
 
-from conftest import ROOT, LoopbackHandler, process_outputs, serve
+from conftest import ROOT, process_outputs, serve_feed
 from wirebeam.transforms.feed_input import FetchFeed
 from wirebeam.transforms.feed_items import item_source
 from wirebeam.transforms.feeds import FeedError, check_safe_xml, parse_feed
@@ -73,17 +72,9 @@ BARE = ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Review</tit
         "</channel></rss>").encode("utf-8")
 
 
-class FeedHandler(LoopbackHandler, http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/review/feed.xml":
-            self.reply(200, BARE, [("Content-Type", "application/rss+xml")])
-        else:
-            self.reply(404, b"nope")
-
-
 @pytest.fixture
 def feed_server():
-    srv = serve(FeedHandler)
+    srv = serve_feed("/review/feed.xml", BARE)
     yield f"http://127.0.0.1:{srv.server_address[1]}/review/feed.xml"
     srv.shutdown()
     srv.server_close()
