@@ -68,10 +68,13 @@ def unknown_arguments(argv) -> Optional[str]:
     Beam itself would drop them without a word."""
     import difflib
     from apache_beam.options.pipeline_options import _BeamArgumentParser  # the parser Beam reads its flags with
-    parser = _BeamArgumentParser(allow_abbrev=False, add_help=False)
+    parser = _BeamArgumentParser(allow_abbrev=False, add_help=False, exit_on_error=False)
     for cls in {str(c): c for c in PipelineOptions.__subclasses__()}.values():
         cls._add_argparse_args(parser)
-    _known, unknown = parser.parse_known_args(argv)
+    try:
+        _known, unknown = parser.parse_known_args(argv)
+    except argparse.ArgumentError as exc:  # a Beam option with a bad value ("--direct_num_workers=two")
+        return str(exc)
     flags = [flag for action in parser._actions for flag in action.option_strings]
     options, strays = [], []
     for i, arg in enumerate(unknown):

@@ -39,6 +39,7 @@ def test_unknown_options_and_an_expanded_glob_are_clear_errors(tmp_path):
         ("--input", "samples/*", "--runner", "Foo"): ["--runner Foo", "Valid values are"],
         ("--input", "samples/*", "--ingested-at", "yesterday"): ["--ingested-at 'yesterday' is not an ISO 8601"],
         ("--input", "samples/*", "--dedup-threshold", "2"): ["--dedup-threshold", "between 0 and 1"],
+        ("--input", "samples/*", "--direct_num_workers", "two"): ["--direct_num_workers: invalid int value"],
     }
     for args, expected in cases.items():
         result = run_cli("run", *args, "--output", tmp_path / "out")
