@@ -62,10 +62,11 @@ def ensure_tables(staging: str) -> None:
     """A run without failures still gets failures/part-00000.parquet, and a run without articles
     articles/date=unknown/part-00000.parquet, with no rows: readers (DuckDB's read_parquet with a
     glob, pyarrow datasets, Spark) find both tables, with their schemas, after every run."""
-    for table, schema, folder in (("failures", FAILURE, ""), ("articles", ARTICLE, f"date={UNKNOWN_DATE}")):
+    for table, schema, empty_file in (("failures", FAILURE, "part-00000.parquet"),
+                                      ("articles", ARTICLE, f"date={UNKNOWN_DATE}/part-00000.parquet")):
         if list_files(join(staging, table)):
             continue
-        with FileSystems.create(join(staging, table, *filter(None, [folder]), "part-00000.parquet")) as handle:
+        with FileSystems.create(join(staging, table, empty_file)) as handle:
             pq.write_table(schema.empty_table(), handle, compression="zstd")
 
 
