@@ -41,8 +41,8 @@ def _score_module(root):
 def _extract_page(args):
     root, rec = args
     import trafilatura
-    from wirebeam.transforms.extract import from_html
-    from wirebeam.transforms.html import ExtractionError
+    from wirebeam.transforms.extract.dispatch import from_html
+    from wirebeam.transforms.extract.html import ExtractionError
     raw = gzip.decompress((root / "pages" / rec["set"] / f"{rec['id']}.html.gz").read_bytes())
     out = {"id": rec["id"]}
     for label, kwargs in BASELINES.items():

@@ -37,7 +37,7 @@ def quality_and_speed(lang: str, corpus: pathlib.Path) -> dict:
     from spacy.tokens import DocBin
 
     import evaluate
-    from wirebeam.transforms.entities import bundled_model_path, load_pipeline
+    from wirebeam.transforms.entities.tag import bundled_model_path, load_pipeline
     path = bundled_model_path(lang)
     nlp = load_pipeline(path)
     gold_path = str(corpus / f"{lang}_eval.spacy")

@@ -63,18 +63,18 @@ def bare_loop(files, taggers=None):
 
 
 def bundled_taggers():
-    from wirebeam.transforms.entities import bundled_models, load_pipeline
+    from wirebeam.transforms.entities.tag import bundled_models, load_pipeline
     return {lang: load_pipeline(path) for lang, path in bundled_models().items()}
 
 
 def stage_costs(files):
     """ms/page of each stage's pure function, one process, on the same pages."""
     from wirebeam.transforms import dedup, language
-    from wirebeam.transforms.decode import looks_binary
-    from wirebeam.transforms.extract import from_html
-    from wirebeam.transforms.html import ExtractionError
+    from wirebeam.transforms.extract.decode import looks_binary
+    from wirebeam.transforms.extract.dispatch import from_html
+    from wirebeam.transforms.extract.html import ExtractionError
     factory = language.load_factory()
-    from wirebeam.transforms.entities import TagEntities, bundled_models
+    from wirebeam.transforms.entities.tag import TagEntities, bundled_models
     tagger = TagEntities(bundled_models())
     tagger.setup()
     costs = {"read+gunzip": 0.0, "extract (html + metadata + credits)": 0.0, "language": 0.0,

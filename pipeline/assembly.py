@@ -8,10 +8,10 @@ import apache_beam as beam
 from wirebeam.schemas import ARTICLE, FAILURE
 from wirebeam.transforms.boilerplate import RemoveRepeatedLines
 from wirebeam.transforms.dedup import MarkDuplicates
-from wirebeam.transforms.entities import TagNamedEntities
-from wirebeam.transforms.extract import ExtractText
-from wirebeam.transforms.feed_input import ReadFeeds
-from wirebeam.transforms.feed_items import FetchItemPages, WriteFeedStateUpdate
+from wirebeam.transforms.entities.tag import TagNamedEntities
+from wirebeam.transforms.extract.dispatch import ExtractText
+from wirebeam.transforms.feeds.read import ReadFeeds
+from wirebeam.transforms.feeds.pages import FetchItemPages, WriteFeedStateUpdate
 from wirebeam.transforms.language import DetectLanguage
 from wirebeam.transforms.read import ReadArticles
 from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, article_sort_key,

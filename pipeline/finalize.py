@@ -1,7 +1,7 @@
-"""The end of a run: run.json and the commit of the staged output.
+"""The end of a run: run.json and the commit of the staged output (`commit_run`).
 
 Two places can do it. By default the driver (`wirebeam run`) waits for the job and then commits
-(pipeline.cli). With --commit-in-job the job commits its own output in a last step, `CommitRun`,
+(pipeline.run). With --commit-in-job the job commits its own output in a last step, `CommitRun`,
 which runs on one worker once every Parquet file is written: a launcher that does not wait for the
 job (a Dataflow Flex Template, or `wirebeam run --commit-in-job --runner DataflowRunner`, which
 returns once the job is submitted) still gets its output published, and no machine has to stay up.
@@ -11,13 +11,14 @@ import json
 import logging
 import platform
 from importlib import metadata
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from wirebeam import __version__
 from wirebeam.pipeline import output
+from wirebeam.transforms.entities.tag import bundled_model_path, describe_models
 from wirebeam.transforms.write import join
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,70 @@ def versions() -> dict:
     return out
 
 
+def entities_report(ner: str, models: dict, metrics: Optional[dict]) -> dict:
+    """run.json "entities": which pipelines tag which language and, once the run's metrics are known
+    (None before the run, and in a --commit-in-job run), how many articles each tagged and how many had none."""
+    report = {
+        "status": "off (--ner none)" if ner == "none" else describe_models(models),
+        "models": {lang: ("bundled" if name == bundled_model_path(lang) else name) for lang, name in sorted(models.items())},
+    }
+    if metrics is not None:
+        report.update({
+            "tagged_articles": {lang: metrics.get(f"entities.tagged_articles_{lang}", 0) for lang in sorted(models)},
+            "no_model_for_language": metrics.get("entities.no_model_for_language", 0),
+            "entities": metrics.get("entities.entities", 0),
+        })
+    return report
+
+
+def base_report(run_id: str, started: dt.datetime, out_dir: str, opts, paths: List[str], feeds: List[str],
+                ner_models: Dict[str, str], runner) -> Dict:
+    """What the driver knows of a run before it runs: the start of its run.json."""
+    return {
+        "run_id": run_id,
+        "started_at": started.isoformat(),
+        "output": out_dir,
+        "inputs": {"patterns": opts.input, "files": len(paths), "feeds": len(feeds)},
+        "entities": entities_report(opts.ner, ner_models, None),
+        "runner": str(runner),
+        "ner": opts.ner, "ner_models": dict(ner_models),   # for the entities report after the run; not in run.json
+    }
+
+
+def counters(result) -> dict:
+    """The job's Beam counters, "namespace.name" -> total (empty where the runner reports none)."""
+    try:
+        found = result.metrics().query()["counters"]
+    except Exception:  # not every runner reports metrics
+        return {}
+    totals = {}
+    for counter in found:
+        key = f"{counter.key.metric.namespace}.{counter.key.metric.name}"
+        value = counter.committed if counter.committed is not None else counter.attempted
+        totals[key] = totals.get(key, 0) + (value or 0)
+    return dict(sorted(totals.items()))
+
+
 def make_report(base: Dict, elapsed_seconds: float, summary: Dict, metrics: Dict, committed_by: str) -> Dict:
     """run.json: `base` holds what the driver knows before the run (run_id, started_at, output, inputs,
     entities, runner); the summary is read back from the staged files."""
     head = {k: base[k] for k in ("run_id", "started_at")}
-    tail = {k: base[k] for k in ("entities", "runner")}
+    tail = {"entities": base["entities"], "runner": base["runner"]}
     return {**head, "elapsed_seconds": round(elapsed_seconds, 3), "output": base["output"], "inputs": base["inputs"],
             **summary, **tail, "committed_by": committed_by, "metrics": metrics, "versions": versions()}
+
+
+def commit_run(staging: str, out_dir: str, base: Dict, elapsed_seconds: float, metrics: Dict,
+               committed_by: str) -> Dict:
+    """The end of every run, by the driver or in the job: empty tables where a run wrote none,
+    run.json into the staging folder, then the commit into `out_dir`. Returns the report."""
+    output.ensure_tables(staging)
+    if "note" not in metrics:  # the driver knows the job's counters: entity counts go into run.json
+        base = {**base, "entities": entities_report(base["ner"], base["ner_models"], metrics)}
+    report = make_report(base, elapsed_seconds, output.summarise(staging), metrics, committed_by)
+    output.write_run_json(staging, report)
+    output.commit(staging, out_dir)
+    return report
 
 
 def read_run_json(out_dir: str) -> Optional[Dict]:
@@ -74,13 +132,9 @@ class _Commit(beam.DoFn):
             output.commit(self.staging, self.out_dir, resume=True)
             yield staged_report
             return
-        output.ensure_tables(self.staging)
         started = dt.datetime.fromisoformat(self.base["started_at"])
         elapsed = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
-        report = make_report(self.base, elapsed, output.summarise(self.staging),
-                             {"note": IN_JOB_METRICS}, committed_by="job")
-        output.write_run_json(self.staging, report)
-        output.commit(self.staging, self.out_dir)
+        report = commit_run(self.staging, self.out_dir, self.base, elapsed, {"note": IN_JOB_METRICS}, committed_by="job")
         log.info("run %s committed to %s: %d articles, %d failures (%d Parquet files written)", report["run_id"],
                  self.out_dir, report["articles"], report["failures"]["total"],
                  len(article_files) + len(failure_files))

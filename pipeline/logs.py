@@ -3,7 +3,7 @@
 With `--direct_running_mode multi_processing` each worker sends its log records to the launching
 process, where Beam logs every one as ``Worker: <LogEntry in protobuf text>`` on the logger
 `RELAY_LOGGER`, at the record's level. `WorkerLines` turns such a record back into the worker's own
-line, so a user sees "INFO wirebeam.transforms.extract (worker): ... extracted" and readable
+line, so a user sees "INFO wirebeam.transforms.extract.dispatch (worker): ... extracted" and readable
 warnings instead of protobuf dumps, and lets wirebeam's INFO lines (progress) through.
 
 Nothing here imports apache_beam at module level: `setup_logging()` runs before Beam is imported, so
@@ -32,7 +32,7 @@ class HarmlessBeamWarnings(logging.Filter):
 
 
 def wirebeam_module(log_location: str) -> Optional[str]:
-    """"/src/transforms/extract.py:211" -> "wirebeam.transforms.extract"; None for other code."""
+    """"/src/transforms/extract.py:211" -> "wirebeam.transforms.extract.dispatch"; None for other code."""
     path = pathlib.Path(log_location.rpartition(":")[0] or log_location)
     return next((f"{name}.{path.stem}" for folder, name in _PACKAGE_DIRS.items() if str(path.parent) == folder), None)
 

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from wirebeam.schemas import ARTICLE, FAILURE
+from wirebeam.transforms.files import is_local
 from wirebeam.transforms.write import UNKNOWN_DATE, join
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,6 @@ log = logging.getLogger(__name__)
 STAGING_PREFIX = ".staging-"
 TABLES = ("articles", "failures")
 RUN_JSON = "run.json"
-
-
-def is_local(path: str) -> bool:
-    return "://" not in path
 
 
 def staging_path(output: str, run_id: str) -> str:

@@ -162,7 +162,7 @@ def test_ner_model_by_path_fills_entities(tmp_path):
 
 
 def test_summary_lists_few_dates_and_sums_up_many():
-    from wirebeam.pipeline.cli import dates_line
+    from wirebeam.pipeline.summary import dates_line
     assert dates_line({"2024-05": 1, "2024-06-03": 2, "unknown": 1}) == "2024-05 1, 2024-06-03 2, unknown 1"
     assert dates_line({}) == "-"
     many = {f"2024-01-{day:02d}": day % 5 + 1 for day in range(1, 31)}
@@ -197,7 +197,7 @@ def test_a_rerun_into_a_folder_inside_the_input_does_not_read_its_own_output(tmp
 
 def test_the_summary_of_a_feed_run_counts_feeds_and_items_and_says_how_to_allow_a_refused_host():
     import io
-    from wirebeam.pipeline.cli import print_summary
+    from wirebeam.pipeline.summary import print_summary
     report = {"articles": 1, "inputs": {"files": 0, "feeds": 2}, "elapsed_seconds": 1.25, "output": "/tmp/o",
               "duplicates": 0, "duplicate_groups": 0, "languages": {"und": 1}, "dates": {"2025-07-01": 1},
               "failures": {"total": 0, "by_stage": {}},

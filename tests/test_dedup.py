@@ -64,8 +64,8 @@ MUST_STAY_APART = {
 @functools.lru_cache(maxsize=None)
 def corpus_article(name: str) -> dict:
     """The article wirebeam's extraction makes of one corpus entry (no Beam, no cross-document step)."""
-    from wirebeam.transforms.decode import decode_bytes
-    from wirebeam.transforms.extract import from_html, from_record, from_scrape
+    from wirebeam.transforms.extract.decode import decode_bytes
+    from wirebeam.transforms.extract.dispatch import from_html, from_record, from_scrape
     from wirebeam.transforms.read import read_document
     file_name, _, line = name.partition(":")
     path = CORPUS / file_name

@@ -215,7 +215,10 @@ def test_deploy_images_match_the_pinned_python_and_beam():
 def test_the_dockerfile_copies_everything_the_package_build_needs():
     copied = {src.rstrip("/") for src in re.findall(r"^COPY (?!--from)(.+) \S+$", DOCKERFILE, re.M)
               for src in src.split()}
-    needed = {"pyproject.toml", PYPROJECT["project"]["readme"], *PYPROJECT["tool"]["setuptools"]["package-dir"].values()}
+    setuptools = PYPROJECT["tool"]["setuptools"]
+    assert setuptools["package-dir"] == {"wirebeam": "."}  # the repository root is the package
+    folders = {name.split(".")[1] for name in setuptools["packages"] if name.count(".") >= 1}
+    needed = {"pyproject.toml", PYPROJECT["project"]["readme"], "__init__.py", "__main__.py", *folders}
     assert needed <= copied, needed - copied
     for path in copied:
         assert (ROOT / path).exists(), path

@@ -2,7 +2,7 @@
 entity ruler, saved to disk and loaded by path as a user's --ner-model would be."""
 import pytest
 
-from wirebeam.transforms.entities import (NerConfigError, check_models, entities_of, load_pipeline, map_label,
+from wirebeam.transforms.entities.tag import (NerConfigError, check_models, entities_of, load_pipeline, map_label,
                                           parse_model_specs)
 
 spacy = pytest.importorskip("spacy")

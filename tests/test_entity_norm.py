@@ -1,5 +1,5 @@
 """Canonical forms of entity mentions within one article (transforms/entity_norm.py): pure functions."""
-from wirebeam.transforms.entity_norm import (
+from wirebeam.transforms.entities.norms import (
     add_missed_mentions, add_norms, clean_surface, count_entities, harmonise_labels, mention_key, strip_genitive)
 
 

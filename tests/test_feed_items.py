@@ -9,9 +9,9 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from conftest import LoopbackHandler, serve
 
-from wirebeam.transforms.feed_items import FetchItemPages, item_article, item_source
-from wirebeam.transforms.feeds import FeedItem
-from wirebeam.transforms.fetch import FetchError, FetchPolicy, fetch
+from wirebeam.transforms.feeds.pages import FetchItemPages, item_article, item_source
+from wirebeam.transforms.feeds.parse import FeedItem
+from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, fetch
 
 PARAS = ("Der Stadtrat hat am Dienstagabend beschlossen, die alte Markthalle am Flussufer zu sanieren "
          "und ab dem kommenden Frühjahr wieder für Wochenmärkte zu öffnen.",

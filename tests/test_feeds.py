@@ -6,10 +6,10 @@ import time
 import pytest
 
 from conftest import ROOT, process_outputs, serve_feed
-from wirebeam.transforms.feed_input import FetchFeed
-from wirebeam.transforms.feed_items import item_source
-from wirebeam.transforms.feeds import FeedError, check_safe_xml, parse_feed
-from wirebeam.transforms.fetch import FetchPolicy
+from wirebeam.transforms.feeds.read import FetchFeed
+from wirebeam.transforms.feeds.pages import item_source
+from wirebeam.transforms.feeds.parse import FeedError, check_safe_xml, parse_feed
+from wirebeam.transforms.feeds.http import FetchPolicy
 
 FEEDS = ROOT / "tests" / "data" / "feeds"
 

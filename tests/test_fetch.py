@@ -7,7 +7,7 @@ import time
 import pytest
 
 from conftest import LoopbackHandler, serve
-from wirebeam.transforms.fetch import (FetchError, FetchPolicy, fetch, fetch_with_retries, refused_reason,
+from wirebeam.transforms.feeds.http import (FetchError, FetchPolicy, fetch, fetch_with_retries, refused_reason,
                                        retry_after)
 
 PAGE = "<html><body><p>Die Fähre fährt wieder nach Fahrplan.</p></body></html>".encode("utf-8")

@@ -6,12 +6,12 @@ import pytest
 from conftest import BAD, EVAL, SAMPLES, needs
 from trafilatura.utils import load_html
 
-from wirebeam.transforms.decode import decode_bytes
-from wirebeam.transforms.html import (ExtractionError, clean_main_text, extract_html, find_introduced_lists, find_lead,
+from wirebeam.transforms.extract.decode import decode_bytes
+from wirebeam.transforms.extract.html import (ExtractionError, clean_main_text, extract_html, find_introduced_lists, find_lead,
                                       find_subheadings, stated_publication_times, unwrap_layout_tables,
                                       with_dropped_blocks, with_fallback, with_lead, with_stated_time)
 from wirebeam.transforms.dates import parse_published
-from wirebeam.transforms.extract import from_html
+from wirebeam.transforms.extract.dispatch import from_html
 
 BODY = [
     "Der Sturm hat in der Nacht zu Freitag im Norden schwere Schäden angerichtet, wie die Feuerwehr mitteilte.",
@@ -314,7 +314,7 @@ def test_http_charset_is_a_hint_after_utf8():
 
 
 def test_an_agency_byline_is_spelt_as_in_agencies():
-    from wirebeam.transforms.extract import from_record
+    from wirebeam.transforms.extract.dispatch import from_record
     article = from_record("feed.jsonl:1", {"title": "Sturm", "text": "Ein Sturm zog über die Stadt.\n(dpa)",
                                            "authors": ["DPA", "Anna Beispiel", "Reuters"]})
     assert article["authors"] == ["dpa", "Anna Beispiel", "Reuters"] and article["agencies"] == ["dpa"]

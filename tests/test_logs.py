@@ -2,7 +2,7 @@
 import logging
 
 from wirebeam.pipeline.logs import RELAY_LOGGER, WorkerLines, wirebeam_module
-from wirebeam.transforms import extract
+from wirebeam.transforms.extract import dispatch as extract
 from wirebeam.transforms.progress import Progress
 
 
@@ -51,7 +51,7 @@ def test_a_relayed_wirebeam_line_becomes_the_workers_own_line():
     record = _relayed(logging.INFO, entry)
     assert WorkerLines().filter(record)
     assert record.getMessage() == "worker 42: 1,000 documents extracted so far (35.0 a second)"
-    assert record.name == "wirebeam.transforms.extract (worker)" and record.levelname == "INFO"
+    assert record.name == "wirebeam.transforms.extract.dispatch (worker)" and record.levelname == "INFO"
     assert record.created == 1796125455.5
 
 
@@ -68,5 +68,5 @@ def test_relayed_lines_of_other_code_pass_only_from_warning_up():
 
 
 def test_wirebeam_module_names_only_wirebeam_code():
-    assert wirebeam_module(f"{extract.__file__}:12") == "wirebeam.transforms.extract"
+    assert wirebeam_module(f"{extract.__file__}:12") == "wirebeam.transforms.extract.dispatch"
     assert wirebeam_module("/elsewhere/transforms/extract.py:12") is None

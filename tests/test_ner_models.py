@@ -1,4 +1,4 @@
-"""The bundled German and English taggers (wirebeam/models), their components, the training data
+"""The bundled German and English taggers (transforms/entities/models), their components, the training data
 preparation, and the five seed articles through the whole `wirebeam run`."""
 import json
 import pathlib
@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-import wirebeam
-from wirebeam.transforms.entities import bundled_models, entities_of, load_pipeline, resolve_models
-from wirebeam.transforms.ner_components import (
+import wirebeam.transforms.entities
+from wirebeam.transforms.entities.tag import bundled_models, entities_of, load_pipeline, resolve_models
+from wirebeam.transforms.entities.components import (
     EntityCleanup, Gazetteer, clean_span, is_listed_genitive, is_loc_compound, is_name_compound, longest_matches,
     particle_tail, strip_lower_start, strip_tail_noun, untagged_acronyms)
 
@@ -45,7 +45,7 @@ def tags(nlp, text):
 def test_models_ship_inside_the_package():
     found = bundled_models()
     assert sorted(found) == ["de", "en"]
-    package = pathlib.Path(wirebeam.__file__).resolve().parent
+    package = pathlib.Path(wirebeam.transforms.entities.__file__).resolve().parent
     for lang, path in found.items():
         assert pathlib.Path(path).parent == package / "models"
         meta = json.loads((pathlib.Path(path) / "meta.json").read_text())
@@ -82,7 +82,7 @@ def test_offsets_hold_on_messy_text(models):
 
 
 def test_long_texts_are_tagged_in_pieces_with_offsets_into_the_whole_text(models, monkeypatch):
-    from wirebeam.transforms import entities
+    from wirebeam.transforms.entities import tag as entities
     text = "\n\n".join(["Olaf Scholz sprach in Berlin mit Emmanuel Macron über die Lage in der Ukraine."] * 40)
     sample = " ab cd\n\n  ef gh ij klmnopq \n"
     cut = entities.pieces(sample, 6)

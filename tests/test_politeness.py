@@ -4,8 +4,8 @@ import http.server
 import pytest
 
 from conftest import LoopbackHandler, serve
-from wirebeam.transforms.fetch import FetchPolicy
-from wirebeam.transforms.politeness import HostThrottle, Robots, robots_rules
+from wirebeam.transforms.feeds.http import FetchPolicy
+from wirebeam.transforms.feeds.politeness import HostThrottle, Robots, robots_rules
 
 ROBOTS = b"User-agent: *\nDisallow: /private\nCrawl-delay: 3\n"
 

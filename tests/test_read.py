@@ -82,7 +82,7 @@ def test_read_documents_accounts_for_every_json_line(tmp_path):
         json.dumps({"title": "ohne Text"}),
     ]) + "\n", encoding="utf-8")
     out = process_outputs(ReadDocuments(1 << 20, 1 << 20), path)
-    assert [d["source"] for d in out["main"]] == [f"{path}:1", f"{path}:5"]
+    assert [d.source for d in out["main"]] == [f"{path}:1", f"{path}:5"]
     assert [(f["source"], f["reason"]) for f in out["failures"]] == [
         (f"{path}:2", "bad_json"), (f"{path}:3", "not_an_object")]
 

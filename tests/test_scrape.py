@@ -5,8 +5,10 @@ import pytest
 
 from conftest import SEEDS, needs
 from wirebeam.transforms.dates import parse_published
-from wirebeam.transforms.scrape import (ScrapedArticle, credited_agencies, guess_language, line_key,
-                                        may_be_boilerplate, parse_scrape)
+from wirebeam.transforms.extract.agencies import credited_agencies
+from wirebeam.transforms.extract.furniture import line_key, may_be_boilerplate
+from wirebeam.transforms.extract.prose import guess_language
+from wirebeam.transforms.extract.scrape import ScrapedArticle, parse_scrape
 
 # --- the seeds --------------------------------------------------------------------------------
 

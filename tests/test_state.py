@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from wirebeam.pipeline.state import STATE_FILE, FeedState, load_state, save_state
+from wirebeam.transforms.feeds.state import STATE_FILE, FeedState, load_state, save_state
 
 FEED = "https://hafenkurier.example/feed.xml"
 

@@ -1,5 +1,6 @@
 """WARC input: archives written here by hand (plain and gzip-per-record), read by the pure
 functions of `transforms.warc`, by `ReadDocuments`, and end to end through `wirebeam run`."""
+import dataclasses
 import datetime as dt
 import gzip
 import io
@@ -12,7 +13,8 @@ import pytest
 
 from conftest import process_outputs, read_articles, read_failures, run_cli
 from warcfiles import ENGLISH_PAGE, GERMAN_PAGE, WEATHER_PAGE, record, request, response, warcinfo, write_warc
-from wirebeam.transforms.extract import extract_document
+from wirebeam.schemas import Document
+from wirebeam.transforms.extract.dispatch import extract_document
 from wirebeam.transforms.read import ReadDocuments, input_format
 from wirebeam.transforms.warc import (parse_content_type, parse_warc_date, read_warc, record_source, skip_reason,
                                       with_record_fields)
@@ -179,8 +181,8 @@ def test_read_documents_dispatches_warc_and_accounts_for_every_file(tmp_path):
     path = tmp_path / "crawl.warc.gz"
     offsets = write_warc(path, crawl_records(), gzip_per_record=True)
     out = process_outputs(ReadDocuments(1 << 20, 1 << 20), path)
-    assert [d["source"] for d in out["main"]] == [f"{path}#{offsets[2]}", f"{path}#{offsets[4]}"]
-    assert {d["format"] for d in out["main"]} == {"warc"} and out["failures"] == []
+    assert [d.source for d in out["main"]] == [f"{path}#{offsets[2]}", f"{path}#{offsets[4]}"]
+    assert {d.format for d in out["main"]} == {"warc"} and out["failures"] == []
     # nothing but requests and an image: the file is still accounted for
     only = tmp_path / "images.warc"
     write_warc(only, [request(EN_URL), response("https://e.example/a.png", b"\x89PNG", content_type="image/png")])
@@ -198,19 +200,19 @@ def test_read_documents_dispatches_warc_and_accounts_for_every_file(tmp_path):
 
 def test_record_fields_url_dates_and_extraction():
     fetched = dt.datetime(2025, 3, 16, 7, 30, 2, tzinfo=UTC)
-    doc = {"source": "/c/a.warc#10", "format": "warc", "raw": ENGLISH_PAGE.encode("cp1252"), "url": EN_URL,
-           "fetched_at": fetched, "charset": "windows-1252"}
+    doc = Document("/c/a.warc#10", "warc", raw=ENGLISH_PAGE.encode("cp1252"), url=EN_URL, fetched_at=fetched,
+                   charset="windows-1252")
     kind, article = extract_document(doc)
     assert kind == "article" and article["input_format"] == "warc"
     assert article["url"] == EN_URL and article["site"] == "news.example.com"
     assert (article["published"], article["date_precision"]) == ("2025-03-16T07:30:02+00:00", "time")
     assert article["fetched_at"] == fetched and "reading club" in article["text"]
     # the page's own date wins over the fetch time; the target URI over the canonical link
-    kind, article = extract_document({**doc, "raw": GERMAN_PAGE.encode(), "url": DE_URL, "charset": "utf-8"})
+    kind, article = extract_document(dataclasses.replace(doc, raw=GERMAN_PAGE.encode(), url=DE_URL, charset="utf-8"))
     assert (article["published"], article["date_precision"], article["url"]) == ("2025-03-14T08:15:00+01:00", "time", DE_URL)
     # without a target URI the page's canonical url is kept
     plain = with_record_fields({"url": "https://canonical.example/x", "published": None}, None, None)
-    assert plain == {"url": "https://canonical.example/x", "published": None, "fetched_at": None}
+    assert plain == {"url": "https://canonical.example/x", "published": None}
 
 
 def test_warc_end_to_end_through_the_cli(tmp_path):

@@ -63,7 +63,7 @@ def evaluate(nlp, gold_path: str, raw: bool = False) -> Dict:
 
 def add_cleanup(nlp, path: str):
     """wirebeam's entity cleanup right after the ner, with the common words of `path`."""
-    import wirebeam.transforms.ner_components  # noqa: F401  (registers the factory)
+    import wirebeam.transforms.entities.components  # noqa: F401  (registers the factory)
     cleanup = nlp.add_pipe("wirebeam_entity_cleanup", name="cleanup", after="ner")
     cleanup.common = set(json.loads(open(path, encoding="utf-8").read()))
     return cleanup
@@ -72,7 +72,7 @@ def add_cleanup(nlp, path: str):
 def add_gazetteer(nlp, path: str, position: str = "after"):
     """wirebeam's gazetteer component with the names of `path` (JSONL patterns), before or after the ner."""
     import srsly
-    import wirebeam.transforms.ner_components  # noqa: F401  (registers the factory)
+    import wirebeam.transforms.entities.components  # noqa: F401  (registers the factory)
     where = {"before": "ner"} if position == "before" else {"after": "ner"}
     gazetteer = nlp.add_pipe("wirebeam_gazetteer", name="gazetteer", **where)
     gazetteer.add_names(p["pattern"] for p in srsly.read_jsonl(path))
@@ -91,7 +91,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cleanup", help="common-word list (JSON) for wirebeam_entity_cleanup after the ner")
     args = ap.parse_args(argv)
     import spacy
-    import wirebeam.transforms.ner_components  # noqa: F401  (the bundled pipelines' own components)
+    import wirebeam.transforms.entities.components  # noqa: F401  (the bundled pipelines' own components)
     nlp = spacy.load(args.model)
     if args.cleanup:
         add_cleanup(nlp, args.cleanup)

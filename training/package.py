@@ -1,4 +1,4 @@
-"""Copy a trained pipeline into the wirebeam package (wirebeam/models/ner_LANG), with metadata and credits,
+"""Copy a trained pipeline into the wirebeam package (transforms/entities/models/ner_LANG), with metadata and credits,
 optionally with wirebeam's entity cleanup and gazetteer components added after the statistical ner.
 
     python training/package.py training/runs/de/model-best de [--cleanup training/corpus/common_de.json]
@@ -49,13 +49,13 @@ def main(argv=None) -> int:
     ap.add_argument("--german-rules", action="store_true",
                     help="turn on the cleanup's and the gazetteer's German rules (see transforms/ner_components.py)")
     ap.add_argument("--scores", help="evaluation JSON (training/evaluate.py --json) to record in meta.json")
-    ap.add_argument("--out", help="where to save the pipeline (default: wirebeam/models/ner_LANG, the shipped one)")
+    ap.add_argument("--out", help="where to save the pipeline (default: transforms/entities/models/ner_LANG, the shipped one)")
     args = ap.parse_args(argv)
     import spacy
     import srsly
     nlp = spacy.load(args.model)
     sources = list(SOURCES[args.lang])
-    import wirebeam.transforms.ner_components  # noqa: F401  (registers the factories)
+    import wirebeam.transforms.entities.components  # noqa: F401  (registers the factories)
     if args.cleanup:
         rules = {"lower_start": True, "particles": True, "loc_compounds": True,
                  "tail_nouns": bool(args.nouns)} if args.german_rules else {}
@@ -83,7 +83,7 @@ def main(argv=None) -> int:
     })
     if args.scores:
         nlp.meta["performance_wirebeam"] = json.loads(pathlib.Path(args.scores).read_text())
-    target = pathlib.Path(args.out) if args.out else ROOT / "wirebeam" / "models" / f"ner_{args.lang}"
+    target = pathlib.Path(args.out) if args.out else ROOT / "transforms" / "entities" / "models" / f"ner_{args.lang}"
     if target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,8 @@ from typing import Dict, Iterable
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from wirebeam.transforms.extract import word_count
-from wirebeam.transforms.scrape import line_key, may_be_boilerplate
+from wirebeam.transforms.extract.dispatch import word_count
+from wirebeam.transforms.extract.furniture import line_key, may_be_boilerplate
 
 
 def site_key(article: dict) -> str:
@@ -25,10 +25,11 @@ def site_key(article: dict) -> str:
 
 
 def candidate_keys(article: dict) -> Iterable[tuple]:
-    """Distinct (site, line key) of the lines of one article that may be furniture."""
+    """Distinct (site, line key) of the lines of one article that may be furniture. This stage runs
+    before language detection, so the prose test uses every stoplist (no language hint)."""
     group = site_key(article)
     keys = {line_key(line) for line in article["text"].split("\n")
-            if line.strip() and may_be_boilerplate(line, article.get("language"))}
+            if line.strip() and may_be_boilerplate(line)}
     return [(group, key) for key in sorted(keys)]
 
 
@@ -38,7 +39,7 @@ def strip_lines(article: dict, repeated: Dict[tuple, int]) -> dict:
     group = site_key(article)
     kept, dropped = [], 0
     for line in article["text"].split("\n"):
-        if line.strip() and (group, line_key(line)) in repeated and may_be_boilerplate(line, article.get("language")):
+        if line.strip() and (group, line_key(line)) in repeated and may_be_boilerplate(line):
             dropped += 1
             continue
         kept.append(line)

@@ -73,3 +73,11 @@ def parse_published(value) -> Optional[Published]:
         return parse_published(parsedate_to_datetime(text))
     except (TypeError, ValueError, IndexError):
         return None
+
+
+def publication_columns(value) -> dict:
+    """The article columns of a publication date: published, date_precision, published_date (all
+    None when `value` is no valid date). Every place that sets a row's date goes through here."""
+    date = parse_published(value)
+    return {"published": date.iso if date else None, "date_precision": date.precision if date else None,
+            "published_date": date.day if date else None}

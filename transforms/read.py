@@ -1,10 +1,9 @@
 """Reading inputs: expand patterns to files, read each file within size caps, split JSON lines.
 
 Everything goes through Beam's FileSystems, so local paths, gs://, s3:// and hdfs:// all work.
-A document leaves this stage as a dict ``{"source", "format", "raw"}`` (bytes of a text or HTML
-file), ``{"source", "format": "jsonl", "record"}`` (one parsed JSON object) or, for a page in a
-WARC archive (`transforms.warc`), ``{"source": "PATH#OFFSET", "format": "warc", "raw", "url",
-"fetched_at", "charset"}``.
+A document leaves this stage as a `schemas.Document`: the bytes of a text or HTML file, one parsed
+JSON object of a JSON-lines file, or a page of a WARC archive (`transforms.warc`) with its record's
+URL, fetch time and declared charset.
 """
 import gzip
 import io
@@ -15,27 +14,19 @@ import zlib
 from typing import Iterable, List, Optional, Tuple
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from wirebeam.schemas import Document
 from wirebeam.transforms.failures import FAILURES, describe, fail
+from wirebeam.transforms.files import (CHUNK, GZIP_MAGIC, SNIFF_BYTES, TooLarge, bounded_read, is_local, open_raw,
+                                        sniff_format)
 from wirebeam.transforms.warc import read_warc, record_source
 
 log = logging.getLogger(__name__)
 
 FORMATS = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html", ".xhtml": "html",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".warc": "warc"}
-GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1024 * 1024
-
-
-class NoInputError(Exception):
-    """No file matched the input patterns."""
-
-
-class TooLarge(Exception):
-    pass
 
 
 def input_format(path: str) -> Optional[str]:
@@ -48,15 +39,6 @@ def input_format(path: str) -> Optional[str]:
     if not ext:
         return "sniff"
     return FORMATS.get(ext.lower())
-
-
-def sniff_format(head: bytes) -> str:
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
-    if start.startswith(b"{"):
-        return "jsonl"
-    if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<meta", b"<article", b"<div")):
-        return "html"
-    return "text"
 
 
 def _is_hidden(path: str) -> bool:
@@ -83,7 +65,7 @@ def expand_inputs(patterns: Iterable[str], exclude: Iterable[str] = ()) -> List[
     run wrote."""
     found = set()
     for pattern in patterns:
-        if "://" not in pattern:
+        if is_local(pattern):
             pattern = os.path.abspath(os.path.expanduser(pattern))
             if os.path.isdir(pattern):
                 found.update(_files_below(pattern))
@@ -98,47 +80,31 @@ def expand_inputs(patterns: Iterable[str], exclude: Iterable[str] = ()) -> List[
         for result in results:
             for meta in result.metadata_list:
                 path = meta.path
-                if "://" not in path and os.path.isdir(path):
+                if is_local(path) and os.path.isdir(path):
                     found.update(_files_below(path))
                 elif not _is_hidden(path):
                     found.add(path)
-    excluded = [folder if "://" in folder else os.path.abspath(folder) for folder in exclude]
+    excluded = [os.path.abspath(folder) if is_local(folder) else folder for folder in exclude]
     return sorted(path for path in found if not any(_is_below(path, folder) for folder in excluded))
-
-
-def _open(path: str):
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
-
-
-def _bounded_read(stream, limit: int) -> bytes:
-    """At most `limit` bytes; TooLarge past that, without reading further."""
-    buf = io.BytesIO()
-    while True:
-        chunk = stream.read(min(_CHUNK, limit + 1 - buf.tell()))
-        if not chunk:
-            return buf.getvalue()
-        buf.write(chunk)
-        if buf.tell() > limit:
-            raise TooLarge(f"more than {limit} bytes")
 
 
 def read_document(path: str, limit: int) -> bytes:
     """A file's bytes, gunzipped when it is gzip (by magic number, whatever its name); TooLarge past `limit`
     bytes of decompressed content, so a gzip bomb costs no more memory than `limit`."""
-    with _open(path) as raw:
+    with open_raw(path) as raw:
         head = raw.read(2)
-        rest = _bounded_read(raw, limit)
+        rest = bounded_read(raw, limit)
     data = head + rest
     if not data.startswith(GZIP_MAGIC):
         return data
     with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
-        return _bounded_read(unzipped, limit)
+        return bounded_read(unzipped, limit)
 
 
 def iter_lines(path: str, line_limit: int) -> Iterable[Tuple[int, bytes]]:
     """(line number from 1, line bytes) of a JSON-lines file, streamed; a line over `line_limit`
     bytes comes as (n, None) and is skipped without holding it in memory."""
-    with _open(path) as raw:
+    with open_raw(path) as raw:
         head = raw.read(2)
         stream = io.BufferedReader(_Prefixed(head, raw))
         if head == GZIP_MAGIC:
@@ -151,7 +117,7 @@ def iter_lines(path: str, line_limit: int) -> Iterable[Tuple[int, bytes]]:
             number += 1
             if len(line) > line_limit and not line.endswith(b"\n"):
                 while line and not line.endswith(b"\n"):  # drain the rest of the oversized line
-                    line = stream.readline(_CHUNK)
+                    line = stream.readline(CHUNK)
                 yield number, None
                 continue
             yield number, line
@@ -177,7 +143,7 @@ class _Prefixed(io.RawIOBase):
 
 
 class ReadDocuments(beam.DoFn):
-    """path -> raw documents (one per text/HTML file, one per JSON line), failures tagged."""
+    """path -> Documents (one per text/HTML file, JSON line or WARC page), failures tagged."""
 
     def __init__(self, max_input_bytes: int, max_line_bytes: int):
         self.max_input_bytes = max_input_bytes
@@ -211,19 +177,19 @@ class ReadDocuments(beam.DoFn):
             yield fail(path, "read", "empty", "the file has no content")
             return
         if fmt == "sniff":
-            fmt = sniff_format(raw[:4096])
+            fmt = sniff_format(raw[:SNIFF_BYTES])
             if fmt == "jsonl":
                 yield from self._split_jsonl(path, raw)
                 return
         self.documents.inc()
-        yield {"source": path, "format": fmt, "raw": raw}
+        yield Document(path, fmt, raw=raw)
 
     def _read_warc(self, path):
         """One archive -> its HTML pages as documents; pages too large or empty and a damaged archive
         as failures; other records and responses that are not pages as counters (namespace warc)."""
         pages, failed, counts = 0, 0, {}
         try:
-            with _open(path) as stream:
+            with open_raw(path) as stream:
                 for event in read_warc(stream, self.max_input_bytes):
                     source = record_source(path, event.offset)
                     if event.kind == "document":
@@ -232,8 +198,8 @@ class ReadDocuments(beam.DoFn):
                         Metrics.counter("warc", "pages").inc()
                         if event.cut_by_crawler:  # the crawler kept only the start of the page; extracted as it is
                             Metrics.counter("warc", "pages_cut_by_crawler").inc()
-                        yield {"source": source, "format": "warc", "raw": event.raw, "url": event.url,
-                               "fetched_at": event.fetched_at, "charset": event.charset}
+                        yield Document(source, "warc", raw=event.raw, url=event.url, fetched_at=event.fetched_at,
+                                       charset=event.charset)
                     elif event.kind in ("record", "skipped"):
                         name = f"records.{event.reason}" if event.kind == "record" else f"skipped.{event.reason}"
                         counts[name] = counts.get(name, 0) + 1
@@ -280,7 +246,7 @@ class ReadDocuments(beam.DoFn):
                 yield fail(source, "read", "not_an_object", f"a JSON {type(record).__name__}, expected an object")
                 continue
             self.documents.inc()
-            yield {"source": source, "format": "jsonl", "record": record}
+            yield Document(source, "jsonl", record=record)
         if not any_line:
             yield fail(path, "read", "empty", "the file has no JSON lines")
 

@@ -9,7 +9,7 @@ objects are (FastWARC 2.0.1 panicked on a stream without `tell()`); parsing cost
 record, next to about 30 ms of extraction a page.
 
 The archive is streamed with warcio, record by record: a record's body is read only when the
-record is an HTML page, and then at most `limit` bytes of it (`read._bounded_read`, the same cap
+record is an HTML page, and then at most `limit` bytes of it (`files.bounded_read`, the same cap
 as for files); whatever is left of a record is skipped in 16 KiB reads. Memory per file is one
 capped page, whatever the size of the archive.
 
@@ -31,7 +31,8 @@ from typing import Iterator, NamedTuple, Optional, Tuple
 
 from warcio.archiveiterator import WARCIterator
 
-from wirebeam.transforms.dates import parse_published
+from wirebeam.transforms.dates import parse_published, publication_columns
+from wirebeam.transforms.files import SNIFF_BYTES, TooLarge, bounded_read, sniff_format
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
@@ -62,17 +63,14 @@ def record_source(path: str, offset: int) -> str:
 
 
 def with_record_fields(article: dict, target_uri: Optional[str], fetched_at: Optional[dt.datetime]) -> dict:
-    """An article extracted from a record's page, with what the record knows.
-
-    url: the WARC-Target-URI (what was fetched), else what the page says (canonical link); published:
-    the page's own date, else the fetch time (WARC-Date, precision time, UTC); fetched_at: WARC-Date."""
-    article = {**article, "fetched_at": fetched_at}
+    """An article extracted from a record's page (its fetched_at set by make_article), with what the
+    record knows: url, the WARC-Target-URI (what was fetched), else what the page says (canonical
+    link); published, the page's own date, else the fetch time (WARC-Date, precision time, UTC)."""
+    article = dict(article)
     if target_uri:
         article["url"] = target_uri
-    if not article.get("published") and fetched_at is not None:
-        date = parse_published(fetched_at)
-        if date:
-            article.update(published=date.iso, date_precision=date.precision, published_date=date.day)
+    if not article.get("published") and parse_published(fetched_at):
+        article.update(publication_columns(fetched_at))
     return article
 
 
@@ -149,8 +147,6 @@ class _Counting:
 
 def _event(record, limit: int) -> WarcEvent:
     """What one record is (offset still 0); the body is read, capped, only for an HTML 2xx response."""
-    from wirebeam.transforms.read import TooLarge, _bounded_read, sniff_format  # read.py imports this module
-
     if record.rec_type != "response":
         return WarcEvent("record", 0, record.rec_type or "unknown")
     http = record.http_headers
@@ -163,11 +159,11 @@ def _event(record, limit: int) -> WarcEvent:
         return WarcEvent("skipped", 0, reason, detail)
     uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip() or None
     try:
-        raw = _bounded_read(record.content_stream(), limit)  # HTTP chunking and gzip/deflate undone
+        raw = bounded_read(record.content_stream(), limit)  # HTTP chunking and gzip/deflate undone
     except TooLarge:
         return WarcEvent("too_large", 0, "too_large",
                          f"the page of {uri or 'a response'} is larger than --max-input-bytes={limit}")
-    if media is None and sniff_format(raw[:4096]) != "html":
+    if media is None and sniff_format(raw[:SNIFF_BYTES]) != "html":
         return WarcEvent("skipped", 0, "not_html", "no Content-Type and the body is not HTML")
     if not raw.strip():
         return WarcEvent("empty", 0, "empty", f"the response for {uri or '?'} has no content")

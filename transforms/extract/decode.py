@@ -14,10 +14,6 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 
 
-class NotText(ValueError):
-    pass
-
-
 def _utf16_without_bom(raw: bytes):
     """UTF-16 text without a BOM has NULs in every other byte (for Latin scripts)."""
     sample = raw[:4096]

@@ -1,6 +1,6 @@
 """Named entities: tag each article with a spaCy pipeline chosen by the article's language.
 
-wirebeam ships its own German and English pipelines inside the package (``wirebeam/models/ner_de``,
+wirebeam ships its own German and English pipelines inside the package (``transforms/entities/models/ner_de``,
 ``ner_en``; trained by ``training/``); ``--ner auto`` uses them for articles detected as de or en.
 ``--ner-model LANG=NAME_OR_PATH`` replaces or adds a language. Models are loaded from a package name
 or a path with ``spacy.load``, once per worker in `setup()`, and documents go through ``nlp.pipe`` in
@@ -16,8 +16,7 @@ from typing import Dict, Iterable, List, Optional
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-import wirebeam
-from wirebeam.transforms.entity_norm import add_missed_mentions, add_norms, count_entities, harmonise_labels
+from wirebeam.transforms.entities.norms import add_missed_mentions, add_norms, count_entities, harmonise_labels
 from wirebeam.transforms.progress import PROGRESS_SECONDS, Progress
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ _LABEL_MAP = {
 }
 # OntoNotes numeric and temporal types are not names: DATE, TIME, PERCENT, MONEY, QUANTITY, ORDINAL, CARDINAL.
 
-MODELS_DIR = pathlib.Path(wirebeam.__file__).resolve().parent / "models"   # package data of `wirebeam`
+MODELS_DIR = pathlib.Path(__file__).resolve().parent / "models"   # package data of wirebeam.transforms.entities
 BUNDLED_LANGUAGES = ("de", "en")
 NO_MODEL_REASON = "articles in other languages get no entities (counted as entities.no_model_for_language)"
 
@@ -87,7 +86,7 @@ def parse_model_specs(specs: Optional[Iterable[str]]) -> Dict[str, str]:
 def load_pipeline(name: str):
     """A spaCy pipeline by package name or path, without any download; clear errors otherwise."""
     import spacy
-    import wirebeam.transforms.ner_components  # noqa: F401  (factories of the bundled pipelines)
+    import wirebeam.transforms.entities.components  # noqa: F401  (factories of the bundled pipelines)
     try:
         return spacy.load(name)
     except OSError as exc:

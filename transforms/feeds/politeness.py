@@ -7,7 +7,7 @@ import urllib.robotparser
 from typing import Callable, Dict
 from urllib.parse import urlsplit
 
-from wirebeam.transforms.fetch import FetchError, FetchPolicy, fetch
+from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, fetch
 
 ROBOTS_TOKEN = "wirebeam"
 

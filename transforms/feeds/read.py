@@ -7,7 +7,7 @@ not a failure. Also `feeds_file_urls` reads `--feeds-file` (OPML or one URL a li
 """
 import os
 import xml.etree.ElementTree as ET
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Set
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
@@ -15,16 +15,17 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from wirebeam.transforms.failures import FAILURES, describe, fail
-from wirebeam.transforms.feeds import FeedError, check_safe_xml, parse_feed
-from wirebeam.transforms.feed_items import check_scheme
-from wirebeam.transforms.fetch import FetchError, FetchPolicy, fetch_with_retries
-from wirebeam.transforms.politeness import Robots
+from wirebeam.transforms.files import is_local
+from wirebeam.transforms.feeds.parse import FeedError, check_safe_xml, parse_feed
+from wirebeam.transforms.feeds.pages import check_scheme
+from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, fetch_with_retries
+from wirebeam.transforms.feeds.politeness import Robots
 
 MAX_FEED_FILE = 16 * 1024 * 1024
 
 
 def is_url(feed: str) -> bool:
-    return feed.startswith(("http://", "https://")) or "://" in feed
+    return feed.startswith(("http://", "https://")) or not is_local(feed)
 
 
 def feed_location(feed: str) -> str:
@@ -43,6 +44,23 @@ def feeds_file_urls(path: str) -> List[str]:
         return [o.get("xmlUrl") for o in root.iter("outline") if o.get("xmlUrl")]
     lines = (line.strip() for line in data.decode("utf-8", "replace").splitlines())
     return [line for line in lines if line and not line.startswith("#")]
+
+
+def feed_list(opts, usage_error) -> List[str]:
+    """--feed and --feeds-file entries of a run, local paths made absolute (feed_location), sorted and
+    unique; `usage_error` is raised for an unreadable feeds file or an option out of range."""
+    feeds = list(opts.feed or [])
+    for path in opts.feeds_file or []:
+        try:
+            feeds.extend(feeds_file_urls(path))
+        except Exception as exc:
+            raise usage_error(f"cannot read --feeds-file {path}: {exc}")
+    for name in ("host_delay", "fetch_timeout"):
+        if getattr(opts, name) < 0:
+            raise usage_error(f"--{name.replace('_', '-')} must be 0 or more")
+    if opts.max_items_per_feed <= 0 or opts.max_fetch_bytes <= 0:
+        raise usage_error("--max-items-per-feed and --max-fetch-bytes must be positive")
+    return sorted({feed_location(feed) for feed in feeds})
 
 
 class FetchFeed(beam.DoFn):

@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from wirebeam.transforms.extract import from_html, make_article
+from wirebeam.transforms.dates import parse_published, publication_columns
+from wirebeam.transforms.extract.dispatch import from_html, make_article
 from wirebeam.transforms.failures import FAILURES, describe, fail
-from wirebeam.transforms.feeds import FeedItem
-from wirebeam.transforms.fetch import FetchError, FetchPolicy, fetch_with_retries
-from wirebeam.transforms.politeness import HostThrottle, Robots
+from wirebeam.transforms.feeds.parse import FeedItem
+from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, fetch_with_retries
+from wirebeam.transforms.feeds.politeness import HostThrottle, Robots
+from wirebeam.transforms.feeds.state import STATE_UPDATE
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -39,12 +41,15 @@ def _plain(html: Optional[str]) -> str:
     return " ".join(_TAG.sub(" ", html).split())
 
 
-def _with_feed_columns(article: dict, item: FeedItem, text_source: str) -> dict:
-    article.update(text_source=text_source, feed_url=item.feed_url, guid=item.guid, item_title=item.title)
-    if not article.get("published") and item.published:
-        dated = make_article(article["source"], "feed", text="", published=item.published)
-        for field in ("published", "date_precision", "published_date"):
-            article[field] = dated[field]
+def _origin(item: FeedItem, text_source: str) -> dict:
+    """The feed columns of an item's article (make_article's origin)."""
+    return {"text_source": text_source, "feed_url": item.feed_url, "guid": item.guid, "item_title": item.title}
+
+
+def _with_feed_fallbacks(article: dict, item: FeedItem) -> dict:
+    """What the page lacks and the feed says: date, title, link."""
+    if not article.get("published") and parse_published(item.published):
+        article.update(publication_columns(item.published))
     if not article.get("title"):
         article["title"] = item.title
     if not article.get("url"):
@@ -62,9 +67,9 @@ def item_article(item: FeedItem, get_page) -> Tuple[Optional[dict], Optional[Tup
     if item.link:
         try:
             raw = get_page(item.link)
-            article = from_html(source, raw, url=item.link, fmt="feed")
+            article = from_html(source, raw, url=item.link, fmt="feed", origin=_origin(item, "page"))
             if article["text"]:
-                return _with_feed_columns(article, item, "page"), None
+                return _with_feed_fallbacks(article, item), None
             problem = ("no_main_text", item.link)
         except FetchError as exc:
             problem = (exc.reason, exc.detail)
@@ -76,8 +81,8 @@ def item_article(item: FeedItem, get_page) -> Tuple[Optional[dict], Optional[Tup
         text = _plain(getattr(item, field))
         if text:
             article = make_article(source, "feed", text=text, title=item.title, url=item.link,
-                                   published=item.published)
-            return _with_feed_columns(article, item, text_source), problem
+                                   published=item.published, origin=_origin(item, text_source))
+            return _with_feed_fallbacks(article, item), problem
     return None, problem
 
 
@@ -137,7 +142,6 @@ class FetchItemPages(beam.PTransform):
                 .with_outputs(FAILURES, main="articles"))
 
 
-STATE_UPDATE = "feed_state_update.json"
 
 
 def _state_json(parts) -> str:

@@ -51,6 +51,14 @@ class FetchPolicy:
     allow_hosts: FrozenSet[str] = frozenset()  # host names or addresses exempt from the address check
     user_agent: str = f"wirebeam/{__version__} (news ingestion; +https://example.invalid/wirebeam)"
 
+    @classmethod
+    def from_options(cls, opts) -> "FetchPolicy":
+        """The policy of a run's --fetch-timeout, --max-fetch-bytes, --allow-host and --contact."""
+        timeout = opts.fetch_timeout
+        return cls(connect_timeout=timeout, read_timeout=timeout, deadline=3 * timeout,
+                   max_bytes=opts.max_fetch_bytes, max_decoded_bytes=4 * opts.max_fetch_bytes,
+                   allow_hosts=frozenset(opts.allow_host or ()), user_agent=user_agent(opts.contact))
+
 
 @dataclasses.dataclass
 class Response:

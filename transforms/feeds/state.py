@@ -17,7 +17,10 @@ from typing import Dict, Iterable, Optional, Set
 
 from apache_beam.io.filesystems import FileSystems
 
+from wirebeam.transforms.files import is_local
+
 STATE_FILE = "state.json"
+STATE_UPDATE = "feed_state_update.json"   # what a run leaves in its staging folder for the driver
 FORMAT = 1
 
 
@@ -59,7 +62,7 @@ def load_state(folder: Optional[str]) -> FeedState:
 def save_state(folder: str, state: FeedState) -> None:
     """Replace the state file atomically (temporary file, then rename)."""
     payload = {"format": FORMAT, "validators": dict(sorted(state.validators.items())), "seen": sorted(state.seen)}
-    if "://" in folder:
+    if not is_local(folder):
         final = FileSystems.join(folder, STATE_FILE)
         temp = FileSystems.join(folder, f".state-{uuid.uuid4().hex}.json")
         with FileSystems.create(temp) as out:
@@ -80,3 +83,19 @@ def save_state(folder: str, state: FeedState) -> None:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+
+
+def read_update(staging: str) -> Optional[dict]:
+    """The state update a run's job left in its staging folder (WriteFeedStateUpdate), or None."""
+    path = FileSystems.join(staging, STATE_UPDATE)
+    if not FileSystems.exists(path):
+        return None
+    with FileSystems.open(path) as handle:
+        return json.loads(handle.read().decode("utf-8"))
+
+
+def save_update(folder: Optional[str], state: FeedState, update: Optional[dict]) -> None:
+    """After the commit: the state with the run's validators and ingested keys, saved to --state."""
+    if not folder or update is None:
+        return
+    save_state(folder, state.updated(update["validators"], update["ingested"]))

@@ -53,8 +53,10 @@ from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
 from wirebeam.transforms.dates import parse_published
-from wirebeam.transforms.decode import decode_bytes
-from wirebeam.transforms.scrape import furniture_rule, guess_language, is_credit_line, is_prose, split_sentences
+from wirebeam.transforms.extract.decode import decode_bytes
+from wirebeam.transforms.extract.agencies import is_credit_line
+from wirebeam.transforms.extract.furniture import furniture_rule
+from wirebeam.transforms.extract.prose import guess_language, is_prose, split_sentences
 
 MIN_WORDS = 20
 MIN_CJK_CHARS = 60        # Chinese or Japanese text of ~20 words has no spaces to count them by
@@ -467,4 +469,4 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
     site = get("sitename") or (urlparse(page_url).hostname if page_url else None)
     return {"title": title, "authors": authors, "site": site, "url": page_url,
             "published": date if parse_published(date) else None,
-            "text": "\n\n".join(paragraphs), "language_hint": get("language")}
+            "text": "\n\n".join(paragraphs)}

@@ -12,13 +12,15 @@ from typing import Optional
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from wirebeam.transforms.dates import parse_published
-from wirebeam.transforms.decode import decode_bytes, looks_binary
+from wirebeam.schemas import Document
+from wirebeam.transforms.dates import parse_published, publication_columns
+from wirebeam.transforms.extract.decode import decode_bytes, looks_binary
 from wirebeam.transforms.failures import FAILURES, describe, fail, failure_record
-from wirebeam.transforms.html import ExtractionError, extract_html
+from wirebeam.transforms.extract.html import ExtractionError, extract_html
 from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction
 from wirebeam.transforms.progress import PROGRESS_SECONDS, Progress
-from wirebeam.transforms.scrape import agency_name, credited_agencies, parse_scrape
+from wirebeam.transforms.extract.agencies import agency_name, credited_agencies
+from wirebeam.transforms.extract.scrape import parse_scrape
 from wirebeam.transforms.warc import with_record_fields
 
 log = logging.getLogger(__name__)
@@ -64,9 +66,17 @@ def _authors(value) -> list:
     return out
 
 
+ORIGIN_COLUMNS = ("text_source", "feed_url", "guid", "item_title", "fetched_at")  # feed items and WARC pages
+
+
 def make_article(source: str, fmt: str, *, text: str, title=None, url=None, authors=None, site=None,
-                 published=None, agencies=()) -> dict:
-    date = parse_published(published)
+                 published=None, agencies=(), origin: Optional[dict] = None) -> dict:
+    """An article row with every column of the output (schemas.ARTICLE, but for ingested_at, which is
+    stamped when rows are written). Later stages fill language, copies and entities; `origin` holds
+    what a feed item or a WARC record adds (ORIGIN_COLUMNS)."""
+    unknown = set(origin or ()) - set(ORIGIN_COLUMNS)
+    if unknown:
+        raise ValueError(f"not an origin column: {sorted(unknown)}")
     return {
         "id": article_id(source),
         "source": source,
@@ -75,9 +85,7 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
         "title": _str(title),
         "authors": _authors(authors),
         "site": _str(site),
-        "published": date.iso if date else None,
-        "date_precision": date.precision if date else None,
-        "published_date": date.day if date else None,
+        **publication_columns(published),
         "language": None,
         "language_confidence": None,
         "text": text,
@@ -87,15 +95,17 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
         "is_duplicate": None,
         "entities": [],
         "entity_counts": [],
+        **{column: (origin or {}).get(column) for column in ORIGIN_COLUMNS},
     }
 
 
-def from_html(source: str, raw, url: Optional[str] = None, fmt: str = "html", charset: Optional[str] = None) -> dict:
+def from_html(source: str, raw, url: Optional[str] = None, fmt: str = "html", charset: Optional[str] = None,
+              origin: Optional[dict] = None) -> dict:
     page = extract_html(raw, url=url, charset=charset)
     text, agencies = credited_agencies(page["text"])
     return make_article(source, fmt, text=text, title=page.get("title"), url=page.get("url") or url,
                         authors=page.get("authors"), site=page.get("site"), published=page.get("published"),
-                        agencies=agencies)
+                        agencies=agencies, origin=origin)
 
 
 def from_scrape(source: str, text: str, fmt: str = "text") -> dict:
@@ -113,9 +123,8 @@ def from_record(source: str, record: dict) -> dict:
         fields = {"url": _str(url) or article["url"], "title": _str(record.get("title")) or article["title"],
                   "site": _str(record.get("site")) or article["site"],
                   "authors": _authors(record.get("authors") or record.get("author")) or article["authors"]}
-        date = parse_published(published)
-        if date:
-            fields.update(published=date.iso, date_precision=date.precision, published_date=date.day)
+        if parse_published(published):
+            fields.update(publication_columns(published))
         return {**article, **fields}
     body = record.get("text")
     if not isinstance(body, str) or not body.strip():
@@ -126,23 +135,23 @@ def from_record(source: str, record: dict) -> dict:
                         published=published, agencies=agencies)
 
 
-def extract_document(doc: dict) -> tuple:
+def extract_document(doc: Document) -> tuple:
     """One raw document -> ("article", article dict) or ("failure", failure record). Pure: it runs
     in the worker or, under a time and memory limit, in a child process (`transforms.isolation`)."""
-    source, fmt = doc["source"], doc["format"]
+    source, fmt = doc.source, doc.format
     try:
         if fmt == "jsonl":
-            article = from_record(source, doc["record"])
+            article = from_record(source, doc.record)
         else:
-            raw = doc["raw"]
+            raw = doc.raw
             if looks_binary(raw):
                 return "failure", failure_record(source, "decode", "binary", "the file is not text (binary content)")
             if fmt == "html":
                 article = from_html(source, raw)
             elif fmt == "warc":  # a page from a crawl archive: extracted like a file, then the record's fields
-                article = with_record_fields(from_html(source, raw, url=doc.get("url"), fmt="warc",
-                                                       charset=doc.get("charset")),
-                                             doc.get("url"), doc.get("fetched_at"))
+                article = with_record_fields(from_html(source, raw, url=doc.url, fmt="warc", charset=doc.charset,
+                                                       origin={"fetched_at": doc.fetched_at}),
+                                             doc.url, doc.fetched_at)
             else:
                 text, _encoding = decode_bytes(raw)
                 article = from_scrape(source, text)
@@ -183,8 +192,8 @@ class ExtractArticles(beam.DoFn):
         if self._isolated is not None:
             self._isolated.close()
 
-    def _extract(self, doc: dict):
-        source = doc["source"]
+    def _extract(self, doc: Document):
+        source = doc.source
         try:
             return self._isolated.call(doc) if self._isolated is not None else extract_document(doc)
         except CallTimeout:
@@ -201,7 +210,7 @@ class ExtractArticles(beam.DoFn):
         except RuntimeError as exc:
             return "failure", failure_record(source, "extract", "error", str(exc))
 
-    def process(self, doc: dict):
+    def process(self, doc: Document):
         kind, value = self._extract(doc)
         self.progress.add()
         if kind == "failure":

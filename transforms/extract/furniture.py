@@ -1,0 +1,126 @@
+"""Page furniture in one line of text: timestamps, photo credits, breadcrumbs, share and subscribe
+widgets, prompts to the reader, stray ids. Rules look at the *shape* of a line (length, terminal
+punctuation, digits, stopword density) and a small lexicon of web-furniture cues in English and
+German, never at the strings of particular pages."""
+import re
+import unicodedata
+from typing import Optional
+
+from wirebeam.transforms.extract.agencies import credit_line
+from wirebeam.transforms.extract.prose import TERMINAL, is_prose_coded, stoplist_code, words_of
+
+
+# ---------------------------------------------------------------------------------------------
+# Furniture rules on one line
+# ---------------------------------------------------------------------------------------------
+
+_MONTHS = (r"(?:jan(?:uar|uary)?|feb(?:ruar|ruary)?|märz|mär|march|mar|apr(?:il)?|mai|may|jun[ei]?|jul[iy]?|"
+           r"aug(?:ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dez(?:ember)?|dec(?:ember)?)")
+_DATETIME = re.compile(
+    rf"\b\d{{1,2}}:\d{{2}}\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|"
+    rf"\b\d{{1,2}}\.?\s+{_MONTHS}\.?\s+\d{{4}}\b|\b{_MONTHS}\.?\s+\d{{1,2}},?\s+\d{{4}}\b", re.I)
+# Words that accompany a date or time stamp ("Stand: 18.06.2024, 10:32 Uhr", "Updated June 18, 2024 10:32 AM EDT").
+_STAMP_WORDS = frozenset(
+    "stand aktualisiert veröffentlicht erschienen zuletzt letzte aktualisierung am um uhr von vom "
+    "updated published posted last modified on at am pm by gmt utc edt est bst cet cest mez mesz date datum "
+    "montag dienstag mittwoch donnerstag freitag samstag sonntag monday tuesday wednesday thursday friday "
+    "saturday sunday mo di mi do fr sa so mon tue wed thu fri sat sun".split())
+_READING_TIME = re.compile(r"^(?:lesezeit|lesedauer|reading time|read time)\b|^\d+\s*(?:min|mins|minuten|minutes)\.?"
+                           r"(?:\s+(?:lesezeit|read|lesen|zum lesen))?$", re.I)
+_STRAY_ID = re.compile(r"^(?=.*\d)(?:[a-z][a-z0-9]*(?:[-_:.#][a-z0-9]+)+|#?\d+|[0-9a-f]{8,}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})$")
+_BREADCRUMB = re.compile(r"\s[>›»|]\s.*\s[>›»|]\s")
+_PHOTO_PREFIX = re.compile(
+    r"^[(\[]?\s*(?:fotos?|bild(?:er)?|photos?|images?|pictures?|grafik|illustration|bildquelle|fotoquelle|"
+    r"fotograf(?:in)?|photographer|photo credit|credits?|bildrechte|video)\s*[:©]", re.I)
+_PHOTO_TAIL = re.compile(r"[(\[]?\b(?:fotos?|bild(?:er)?|photos?|images?|pictures?|credit)\s*:\s*[^():]{1,80}[)\]]?$",
+                         re.I)
+_PHOTO_AGENCY = re.compile(r"\b(?:ap|afp|reuters|epa|dpa|getty)\s+(?:photo|images?)\b|getty images|picture[- ]alliance|"
+                           r"\bimago\b|shutterstock|istock|photothek|dpa-zentralbild", re.I)
+COPYRIGHT = re.compile(r"^(?:©|\(c\)\s|copyright\b)", re.I)
+_SOCIAL = {"facebook", "twitter", "x", "whatsapp", "telegram", "linkedin", "pinterest", "reddit", "e-mail",
+           "email", "mail", "flipboard", "xing", "pocket", "print", "drucken", "messenger", "threads",
+           "bluesky", "mastodon", "teilen", "share", "tweet", "kopieren", "copy", "link"}
+# Web furniture that is a whole line by itself ("Newsletter", "Anzeige", "Kommentare (3)").
+_UI_SOLO = re.compile(
+    r"^(?:advertisement|anzeige|werbung|sponsored|comments?|kommentare?|newsletters?|share|teilen|reply|"
+    r"antworten|print|drucken|weiterlesen|subscribe|abonnieren|anmelden|registrieren|log ?in|login|cookies?|"
+    r"vorlesen|mehr|more|menu|menü|suche|search|video|audio|galerie|gallery)\b[\s\d():.,|/-]*$", re.I)
+# Widget phrases that do not occur in headlines (matched in short lines only).
+_UI_CUES = re.compile(
+    r"\b(?:share (?:this|on|article|story)|leave a (?:reply|comment)|cancel reply|post a comment|"
+    r"read (?:more|next|also)|related (?:articles?|stories|content|topics)|more on this (?:topic|story)|"
+    r"sign up (?:for (?:our|the|my|a free|free)|now|here)|subscribe (?:to (?:our|the|my)|now|here)|follow us|click here|listen to this (?:article|story)|"
+    r"skip to (?:content|main)|back to top|show more|load more|all rights reserved|don'?t show (?:this )?again|"
+    r"cookie (?:settings|policy)|artikel teilen|mehr zum thema|lesen sie (?:auch|mehr)|auch interessant|"
+    r"folgen sie uns|hier klicken|mehr infos?$|mehr informationen$|(?:nicht )?mehr anzeigen|alle anzeigen|"
+    r"artikel (?:anhören|vorlesen)|zum artikel|alle rechte vorbehalten|zur startseite|nach oben|"
+    r"jetzt (?:abonnieren|anmelden|registrieren)|kommentar schreiben|kommentare lesen)\b", re.I)
+# Prompts addressed to the reader: newsletter sign-ups, e-mail consent, comment forms.
+_PROMPT_TOPIC = re.compile(
+    r"\b(?:newsletters?|inbox|posteingang|subscribe|subscription|abonnier\w*|sign up|required fields|"
+    r"pflichtfelder)\b|\be-?mails?(?:-adresse| address)?\b.*\b(?:erhalten|receive|get|delivered|zugeschickt|"
+    r"zusenden|published|veröffentlicht|bestätigen|confirm)\b", re.I)
+_PROMPT_ADDRESS = re.compile(r"\b(?:ich|mich|mir|mein\w*|you|your|i|me|my)\b|"
+                             r"^(?:get|enter|sign|subscribe|melden|geben|tragen|bestellen|erhalten|hol|jetzt|now)\b",
+                             re.I)
+
+
+def furniture_rule_coded(line: str, code: Optional[str]) -> Optional[str]:
+    """The furniture rule a single line matches, or None. Position rules are applied elsewhere."""
+    s = " ".join(line.split())
+    words = words_of(s)
+    n = len(words)
+    if _STRAY_ID.match(s):
+        return "stray_id"
+    if _READING_TIME.match(s) and n <= 5:
+        return "reading_time"
+    terminal = bool(TERMINAL.search(s))
+    if n <= 12 and _DATETIME.search(s):
+        rest = [w for w in words_of(_DATETIME.sub(" ", s)) if w not in _STAMP_WORDS]
+        if not rest:
+            return "timestamp"
+    if COPYRIGHT.match(s) and n <= 15:
+        return "photo_credit"
+    if _PHOTO_PREFIX.match(s) and n <= 20:
+        return "photo_credit"
+    if n <= 12 and _PHOTO_AGENCY.search(s) and not is_prose_coded(s, code):
+        return "photo_credit"
+    if n <= 40 and _PHOTO_TAIL.search(s) and not _PHOTO_TAIL.match(s) and s[0].isalnum():
+        return "photo_caption"
+    if _BREADCRUMB.search(s) and n <= 12 and not terminal:
+        return "breadcrumb"
+    if words and n <= 8 and all(w in _SOCIAL for w in words) and not terminal:
+        return "social"
+    if _UI_SOLO.match(s) or (n <= 8 and _UI_CUES.search(s) and (not terminal or not is_prose_coded(s, code))):
+        return "widget"
+    if n <= 30 and _PROMPT_TOPIC.search(s) and _PROMPT_ADDRESS.search(s) and not re.search(r"[\"“”„«»]", s):
+        return "prompt"
+    return None
+
+
+
+def line_key(line: str) -> str:
+    """Normalised key of a line for counting repeats: NFKC, casefolded, whitespace folded, digits kept."""
+    return " ".join(unicodedata.normalize("NFKC", line).casefold().split())
+
+
+
+def furniture_rule(line: str, lang: Optional[str]) -> Optional[str]:
+    """The name of the page-furniture rule a single line matches ("timestamp", "widget",
+    "prompt", "photo_credit", ...), or None; `lang` is an ISO hint or None."""
+    s = " ".join(line.split())
+    return furniture_rule_coded(s, stoplist_code(lang)) if s else None
+
+
+
+def may_be_boilerplate(line: str, lang: Optional[str] = None) -> bool:
+    """True for a line that is not clearly article prose (short, unpunctuated, few stopwords, or
+    matching a furniture rule); False for an empty line and for a full prose sentence, so lines
+    shared by wire copies of one story are never candidates for cross-document removal."""
+    s = " ".join(line.split())
+    if not s:
+        return False
+    code = stoplist_code(lang)
+    if furniture_rule_coded(s, code) or credit_line(s):
+        return True
+    return not is_prose_coded(s, code)

@@ -1,0 +1,149 @@
+"""Is a line article prose? Stopword density (justext stoplists) by language, sentence splitting and
+the shape of a headline; shared by the scrape parser, the furniture rules and the HTML cleanup."""
+import functools
+import re
+from typing import Iterable, List, Optional
+
+
+# ---------------------------------------------------------------------------------------------
+# Language: justext stoplists
+# ---------------------------------------------------------------------------------------------
+
+_JUSTEXT_NAMES = {
+    "af": "Afrikaans", "ar": "Arabic", "bg": "Bulgarian", "bs": "Bosnian", "ca": "Catalan",
+    "cs": "Czech", "cy": "Welsh", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
+    "es": "Spanish", "et": "Estonian", "eu": "Basque", "fa": "Persian", "fi": "Finnish",
+    "fr": "French", "ga": "Irish", "gl": "Galician", "he": "Hebrew", "hi": "Hindi",
+    "hr": "Croatian", "hu": "Hungarian", "id": "Indonesian", "is": "Icelandic", "it": "Italian",
+    "ko": "Korean", "lb": "Luxembourgish", "lt": "Lithuanian", "lv": "Latvian", "mk": "Macedonian",
+    "ms": "Malay", "mt": "Maltese", "nb": "Norwegian_Bokmal", "nl": "Dutch",
+    "nn": "Norwegian_Nynorsk", "no": "Norwegian_Bokmal", "pl": "Polish", "pt": "Portuguese",
+    "ro": "Romanian", "ru": "Russian", "sk": "Slovak", "sl": "Slovenian", "sq": "Albanian",
+    "sr": "Serbian", "sv": "Swedish", "sw": "Swahili", "tl": "Tagalog", "tr": "Turkish",
+    "uk": "Ukrainian", "ur": "Urdu", "vi": "Vietnamese",
+}
+# Languages a text is guessed among when no hint is given (the common news languages).
+_GUESS = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "no", "fi", "cs", "sk", "hu",
+          "ro", "hr", "sl", "tr", "ru", "uk", "bg", "el", "id")
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.UNICODE)
+
+
+@functools.lru_cache(maxsize=None)
+def _stoplist(code: str) -> Optional[frozenset]:
+    name = _JUSTEXT_NAMES.get(code)
+    if name is None:
+        return None
+    try:
+        import justext
+        return frozenset(w.casefold() for w in justext.get_stoplist(name))
+    except Exception:  # justext missing or without that list: shape rules only
+        return None
+
+
+def stoplist_code(lang: Optional[str]) -> Optional[str]:
+    """"de", "de-AT", "German" -> "de"; unknown / "und" / None -> None."""
+    if not lang:
+        return None
+    value = str(lang).strip()
+    for code, name in _JUSTEXT_NAMES.items():
+        if value.casefold() == name.casefold():
+            return code
+    value = value.lower().replace("_", "-").split("-")[0]
+    return value if value in _JUSTEXT_NAMES else None
+
+
+def words_of(line: str) -> List[str]:
+    return [w.casefold() for w in _WORD.findall(line)]
+
+
+def _hits(words: Iterable[str], stop: frozenset) -> int:
+    return sum(1 for w in words if w in stop)
+
+
+def guess_language(text: str) -> Optional[str]:
+    """The ISO code whose stoplist covers most words of `text` (at least 3 hits), else None."""
+    words = words_of(text[:20000])
+    best, best_hits = None, 2
+    for code in _GUESS:
+        stop = _stoplist(code)
+        if stop is None:
+            continue
+        hits = _hits(words, stop)
+        if hits > best_hits:
+            best, best_hits = code, hits
+    return best
+
+
+def _density(words: List[str], code: Optional[str]) -> Optional[float]:
+    """Share of stopwords among `words`: the best share over the stoplist of `code` and those of
+    the common news languages (a quote or a line in another language is prose too); None when no
+    stoplist is at hand."""
+    if not words:
+        return 0.0
+    stops = [_stoplist(c) for c in ((code,) if code else ()) + _GUESS]
+    stops = [s for s in stops if s is not None]
+    if not stops:
+        return None
+    return max(_hits(words, s) for s in stops) / len(words)
+
+
+# ---------------------------------------------------------------------------------------------
+# Line shape
+# ---------------------------------------------------------------------------------------------
+
+TERMINAL = re.compile(r"[.!?…:][\"'“”„«»‘’)\]]*$")
+_FULL_STOP = re.compile(r"\.[\"'“”„«»‘’)\]]*$")
+_ABBREV = {  # words after which a full stop does not end a sentence
+    "dr", "prof", "nr", "st", "mr", "mrs", "ms", "jr", "sr", "bzw", "ca", "vgl", "etc", "evtl",
+    "ggf", "inkl", "jan", "feb", "aug", "sept", "okt", "nov", "dez", "dec", "gen", "sen", "rep",
+    "gov", "lt", "col", "sgt", "capt", "no", "vs", "abs", "bspw", "hl", "sog", "u", "z", "d", "v",
+    "usw", "max", "min", "mio", "mrd", "bd", "tel",
+}
+_SENT_END = re.compile(r"[.!?…]+[\"'“”„«»‘’)\]]*\s+(?=[\"'“”„«»‘’(\[]?[^\W\d_]|\d)", re.UNICODE)
+
+
+def split_sentences(text: str) -> List[str]:
+    """A plain sentence split that keeps German ordinals ("18. Juni"), initials and common
+    abbreviations ("Dr.", "z.B.") inside their sentence."""
+    out, start = [], 0
+    for m in _SENT_END.finditer(text):
+        before = text[start:m.start()]
+        last = before.rsplit(None, 1)[-1] if before.split() else ""
+        token = last.strip("\"'“”„«»‘’([").rstrip(".")
+        if text[m.start()] == "." and (re.fullmatch(r"\d{1,3}", token) or len(token) == 1
+                                       or token.casefold().split(".")[-1] in _ABBREV):
+            continue
+        out.append(text[start:m.end()].strip())
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def is_prose_coded(line: str, code: Optional[str]) -> bool:
+    """A sentence (or paragraph) of article prose: punctuated and dense in stopwords, or long and
+    dense even without a closing stop (a lead that lost its full stop)."""
+    words = words_of(line)
+    n = len(words)
+    density = _density(words, code)
+    terminal = bool(TERMINAL.search(line))
+    if density is None:  # no stoplist for this language: shape alone
+        return (terminal and n >= 6) or n >= 15
+    if terminal and n >= 4 and density >= 0.1:
+        return True
+    return n >= 12 and density >= 0.2
+
+
+def headline_shaped(line: str) -> bool:
+    """One sentence, at most 20 words / 160 characters, no closing full stop."""
+    return (len(words_of(line)) <= 20 and len(line) <= 160 and not _FULL_STOP.search(line)
+            and len(split_sentences(line)) == 1)
+
+
+
+def is_prose(line: str, lang: Optional[str]) -> bool:
+    """True for a sentence or paragraph of article prose (punctuated and dense in stopwords)."""
+    s = " ".join(line.split())
+    return bool(s) and is_prose_coded(s, stoplist_code(lang))
