@@ -65,6 +65,12 @@ _PROMPT_ADDRESS = re.compile(r"\b(?:ich|mich|mir|mein\w*|you|your|i|me|my)\b|"
                              re.I)
 
 
+# The longest line, in words, each rule takes for furniture: past it a line is article text that
+# happens to contain the cue (a caption credit inside a paragraph, a timestamp in a sentence).
+_MAX_WORDS = {"reading_time": 5, "timestamp": 12, "copyright": 15, "photo_prefix": 20, "photo_agency": 12,
+              "photo_caption": 40, "breadcrumb": 12, "social": 8, "widget": 8, "prompt": 30}
+
+
 def furniture_rule_coded(line: str, code: Optional[str]) -> Optional[str]:
     """The furniture rule a single line matches, or None. Position rules are applied elsewhere."""
     s = " ".join(line.split())
@@ -72,28 +78,28 @@ def furniture_rule_coded(line: str, code: Optional[str]) -> Optional[str]:
     n = len(words)
     if _STRAY_ID.match(s):
         return "stray_id"
-    if _READING_TIME.match(s) and n <= 5:
+    if _READING_TIME.match(s) and n <= _MAX_WORDS['reading_time']:
         return "reading_time"
     terminal = bool(TERMINAL.search(s))
-    if n <= 12 and _DATETIME.search(s):
+    if n <= _MAX_WORDS['timestamp'] and _DATETIME.search(s):
         rest = [w for w in words_of(_DATETIME.sub(" ", s)) if w not in _STAMP_WORDS]
         if not rest:
             return "timestamp"
-    if COPYRIGHT.match(s) and n <= 15:
+    if COPYRIGHT.match(s) and n <= _MAX_WORDS['copyright']:
         return "photo_credit"
-    if _PHOTO_PREFIX.match(s) and n <= 20:
+    if _PHOTO_PREFIX.match(s) and n <= _MAX_WORDS['photo_prefix']:
         return "photo_credit"
-    if n <= 12 and _PHOTO_AGENCY.search(s) and not is_prose_coded(s, code):
+    if n <= _MAX_WORDS['photo_agency'] and _PHOTO_AGENCY.search(s) and not is_prose_coded(s, code):
         return "photo_credit"
-    if n <= 40 and _PHOTO_TAIL.search(s) and not _PHOTO_TAIL.match(s) and s[0].isalnum():
+    if n <= _MAX_WORDS['photo_caption'] and _PHOTO_TAIL.search(s) and not _PHOTO_TAIL.match(s) and s[0].isalnum():
         return "photo_caption"
-    if _BREADCRUMB.search(s) and n <= 12 and not terminal:
+    if _BREADCRUMB.search(s) and n <= _MAX_WORDS['breadcrumb'] and not terminal:
         return "breadcrumb"
-    if words and n <= 8 and all(w in _SOCIAL for w in words) and not terminal:
+    if words and n <= _MAX_WORDS['social'] and all(w in _SOCIAL for w in words) and not terminal:
         return "social"
-    if _UI_SOLO.match(s) or (n <= 8 and _UI_CUES.search(s) and (not terminal or not is_prose_coded(s, code))):
+    if _UI_SOLO.match(s) or (n <= _MAX_WORDS['widget'] and _UI_CUES.search(s) and (not terminal or not is_prose_coded(s, code))):
         return "widget"
-    if n <= 30 and _PROMPT_TOPIC.search(s) and _PROMPT_ADDRESS.search(s) and not re.search(r"[\"“”„«»]", s):
+    if n <= _MAX_WORDS['prompt'] and _PROMPT_TOPIC.search(s) and _PROMPT_ADDRESS.search(s) and not re.search(r"[\"“”„«»]", s):
         return "prompt"
     return None
 

@@ -57,14 +57,29 @@ def words_of(line: str) -> List[str]:
     return [w.casefold() for w in _WORD.findall(line)]
 
 
+_GUESS_CHARS = 20000       # the start of a text is enough to guess its language
+_GUESS_MIN_HITS = 3        # stopwords a language needs among the words to be guessed at all
+# What prose is (is_prose_coded): a punctuated sentence of at least _PROSE_MIN_WORDS words with a
+# stopword density of _PROSE_DENSITY, or an unpunctuated run (a lead that lost its full stop) that is
+# longer and denser; for a language without a stoplist, length and punctuation alone.
+_PROSE_MIN_WORDS = 4
+_PROSE_DENSITY = 0.1
+_PROSE_UNPUNCTUATED_WORDS = 12
+_PROSE_UNPUNCTUATED_DENSITY = 0.2
+_PROSE_SENTENCE_WORDS = 6
+_PROSE_RUN_ON_WORDS = 15
+HEADLINE_MAX_WORDS = 20    # a headline is one sentence of at most 20 words ...
+HEADLINE_MAX_CHARS = 160   # ... and 160 characters, without a closing full stop
+
+
 def _hits(words: Iterable[str], stop: frozenset) -> int:
     return sum(1 for w in words if w in stop)
 
 
 def guess_language(text: str) -> Optional[str]:
     """The ISO code whose stoplist covers most words of `text` (at least 3 hits), else None."""
-    words = words_of(text[:20000])
-    best, best_hits = None, 2
+    words = words_of(text[:_GUESS_CHARS])
+    best, best_hits = None, _GUESS_MIN_HITS - 1
     for code in _GUESS:
         stop = _stoplist(code)
         if stop is None:
@@ -130,15 +145,15 @@ def is_prose_coded(line: str, code: Optional[str]) -> bool:
     density = _density(words, code)
     terminal = bool(TERMINAL.search(line))
     if density is None:  # no stoplist for this language: shape alone
-        return (terminal and n >= 6) or n >= 15
-    if terminal and n >= 4 and density >= 0.1:
+        return (terminal and n >= _PROSE_SENTENCE_WORDS) or n >= _PROSE_RUN_ON_WORDS
+    if terminal and n >= _PROSE_MIN_WORDS and density >= _PROSE_DENSITY:
         return True
-    return n >= 12 and density >= 0.2
+    return n >= _PROSE_UNPUNCTUATED_WORDS and density >= _PROSE_UNPUNCTUATED_DENSITY
 
 
 def headline_shaped(line: str) -> bool:
     """One sentence, at most 20 words / 160 characters, no closing full stop."""
-    return (len(words_of(line)) <= 20 and len(line) <= 160 and not _FULL_STOP.search(line)
+    return (len(words_of(line)) <= HEADLINE_MAX_WORDS and len(line) <= HEADLINE_MAX_CHARS and not _FULL_STOP.search(line)
             and len(split_sentences(line)) == 1)
 
 
