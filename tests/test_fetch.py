@@ -12,6 +12,8 @@ from wirebeam.transforms.feeds.http import (FetchError, FetchPolicy, fetch, fetc
 
 PAGE = "<html><body><p>Die Fähre fährt wieder nach Fahrplan.</p></body></html>".encode("utf-8")
 
+BOMB = gzip.compress(b"\0" * (64 << 20), 9)   # made once: compressing it per request took seconds on a busy machine
+
 
 class Handler(LoopbackHandler, http.server.BaseHTTPRequestHandler):
     """Routes of a small test site; each server counts the requests it answered."""
@@ -25,7 +27,7 @@ class Handler(LoopbackHandler, http.server.BaseHTTPRequestHandler):
         elif path == "/gzip":
             self.reply(200, gzip.compress(PAGE), [("Content-Encoding", "gzip")])
         elif path == "/bomb":  # 64 MiB of zeros, about 64 KiB on the wire
-            self.reply(200, gzip.compress(b"\0" * (64 << 20), 9), [("Content-Encoding", "gzip")])
+            self.reply(200, BOMB, [("Content-Encoding", "gzip")])
         elif path == "/endless":  # 200 MB streamed without a length
             self.send_response(200)
             self.end_headers()
