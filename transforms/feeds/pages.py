@@ -6,7 +6,6 @@ items are keyed by host and one DoFn call handles one host's items in order, so 
 delay and robots.txt hold within that key. On several workers two keys never share a host, so
 the limit of one request at a time per host still holds; the delay clock is per worker.
 """
-import re
 from typing import Iterable, Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -19,10 +18,9 @@ from wirebeam.transforms.failures import FAILURES, describe, fail
 from wirebeam.transforms.feeds.parse import FeedItem
 from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, fetch_with_retries
 from wirebeam.transforms.feeds.politeness import HostThrottle, Robots
+from wirebeam.transforms.feeds.repeats import OneItemPerKey
 from wirebeam.transforms.feeds.state import STATE_UPDATE
-
-_TAG = re.compile(r"<[^>]+>")
-
+from wirebeam.transforms.feeds.text import feed_text
 
 def check_scheme(url: str) -> None:
     """bad_scheme before robots.txt is asked (robots of an ftp: site would read as a disallow)."""
@@ -33,12 +31,6 @@ def check_scheme(url: str) -> None:
 def item_source(item: FeedItem) -> str:
     """The stable source of a feed item (and so its article id): guid, else link."""
     return f"feed:{item.key}"
-
-
-def _plain(html: Optional[str]) -> str:
-    if not html:
-        return ""
-    return " ".join(_TAG.sub(" ", html).split())
 
 
 def _origin(item: FeedItem, text_source: str) -> dict:
@@ -78,7 +70,7 @@ def item_article(item: FeedItem, get_page) -> Tuple[Optional[dict], Optional[Tup
     else:
         problem = ("no_link", "")
     for field, text_source in (("content", "feed_content"), ("summary", "feed_summary")):
-        text = _plain(getattr(item, field))
+        text = feed_text(getattr(item, field))
         if text:
             article = make_article(source, "feed", text=text, title=item.title, url=item.link,
                                    published=item.published, origin=_origin(item, text_source))
@@ -107,12 +99,12 @@ class FetchPagesOfHost(beam.DoFn):
         self.pages.inc()
         return body
 
-    def process(self, keyed: Tuple[str, Iterable[FeedItem]]):
+    def process(self, keyed: Tuple[str, Iterable[FeedItem]], robots_known=None):
+        """`robots_known`: site -> RobotsAnswer the run has read already (a side input), if any."""
         _, items = keyed
-        unique = {}
-        for item in sorted(items, key=lambda i: (item_source(i), i.feed_url)):
-            unique.setdefault(item_source(item), item)  # one item listed by two feeds: one row
-        for item in unique.values():
+        if robots_known:
+            self.robots.known.update(robots_known)
+        for item in sorted(items, key=item_source):  # one item a key (OneItemPerKey)
             article, problem = item_article(item, self._get_page)
             if article is None:
                 yield fail(item_source(item), "fetch", problem[0], problem[1])
@@ -128,17 +120,20 @@ def host_of(item: FeedItem) -> str:
 
 
 class FetchItemPages(beam.PTransform):
-    """Items -> articles (tagged outputs `articles` and FAILURES), politely per host."""
+    """Items -> articles (tagged outputs `articles` and FAILURES), politely per host. `robots`: a
+    PCollection of (site, RobotsAnswer) already read in this run (those sites are not asked again)."""
 
-    def __init__(self, policy: FetchPolicy, delay: float = 1.0):
+    def __init__(self, policy: FetchPolicy, delay: float = 1.0, robots=None):
         super().__init__()
-        self.policy, self.delay = policy, delay
+        self.policy, self.delay, self.robots = policy, delay, robots
 
     def expand(self, items):
         return (items
+                | "OneItemPerKey" >> OneItemPerKey()   # never two rows with one id, never a silent drop
                 | "ByHost" >> beam.Map(lambda item: (host_of(item), item))
                 | "GroupByHost" >> beam.GroupByKey()
-                | "FetchAndExtract" >> beam.ParDo(FetchPagesOfHost(self.policy, self.delay))
+                | "FetchAndExtract" >> beam.ParDo(FetchPagesOfHost(self.policy, self.delay),
+                                                 *([beam.pvalue.AsDict(self.robots)] if self.robots is not None else []))
                 .with_outputs(FAILURES, main="articles"))
 
 
