@@ -118,3 +118,32 @@ def test_the_repeated_line_filter_never_empties_an_article():
     mixed = strip_lines(_feed_article("feed:c", "Lokales aus Lindenau\n\nDer Rat hat am Dienstag den Radweg "
                                                 "beschlossen, der im Herbst fertig sein soll."), repeated)
     assert mixed["text"] == "Der Rat hat am Dienstag den Radweg beschlossen, der im Herbst fertig sein soll."
+
+
+def test_a_feed_page_declared_utf8_by_http_alone_decodes_as_utf8():
+    """The item's page says UTF-8 only in its HTTP Content-Type; few letters are non-ASCII and three
+    bytes are stray, so only the declaration tells: it is taken, as for WARC pages."""
+    import http.server
+
+    from conftest import LoopbackHandler, serve
+    from wirebeam.transforms.feeds.http import FetchPolicy, fetch
+
+    english = ("The café by the harbour reopened on Monday after a winter of repairs to its roof and kitchen, "
+               "the owners said, and the Sunday market will move back next to it in May. ")
+    body = damaged(page(english, "Harbour café reopens", charset=""), bad=(b"\x92", b"\x93", b"\x94"))
+
+    class Page(LoopbackHandler, http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.reply(200, body, [("Content-Type", "text/html; charset=UTF-8")])
+    srv = serve(Page)
+    try:
+        url = f"http://127.0.0.1:{srv.server_address[1]}/news/cafe"
+        item = FeedItem(feed_url="https://feeds.example/rss", guid="c-1", link=url, title="Café",
+                        published=None, content=None, summary=None)
+        policy = FetchPolicy(allow_hosts=frozenset({"127.0.0.1"}), read_timeout=2.0)
+        article, problem = item_article(item, lambda u: fetch(u, policy))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert problem is None and article["text_source"] == "page"
+    assert article["title"] == "Harbour café reopens" and "The café by the harbour" in article["text"]

@@ -16,11 +16,12 @@ from wirebeam.transforms.dates import parse_published, publication_columns
 from wirebeam.transforms.extract.dispatch import from_html, make_article
 from wirebeam.transforms.failures import FAILURES, describe, fail
 from wirebeam.transforms.feeds.parse import FeedItem
-from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, fetch_with_retries
+from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, Response, fetch_with_retries
 from wirebeam.transforms.feeds.politeness import HostThrottle, Robots
 from wirebeam.transforms.feeds.repeats import OneItemPerKey
 from wirebeam.transforms.feeds.state import STATE_UPDATE
 from wirebeam.transforms.feeds.text import feed_text
+from wirebeam.transforms.warc import parse_content_type
 
 def check_scheme(url: str) -> None:
     """bad_scheme before robots.txt is asked (robots of an ftp: site would read as a disallow)."""
@@ -52,14 +53,18 @@ def _with_feed_fallbacks(article: dict, item: FeedItem) -> dict:
 def item_article(item: FeedItem, get_page) -> Tuple[Optional[dict], Optional[Tuple[str, str]]]:
     """(article, page_problem): the page's article, else one from the feed's own text.
 
-    `get_page(url) -> bytes` raises FetchError. Returns (None, (reason, detail)) when neither the
-    page nor the feed has text."""
+    `get_page(url)` -> the page's bytes, or an http.Response (its Content-Type charset then declares
+    the encoding, as for WARC pages); raises FetchError. Returns (None, (reason, detail)) when
+    neither the page nor the feed has text."""
     source = item_source(item)
     problem = None
     if item.link:
         try:
-            raw = get_page(item.link)
-            article = from_html(source, raw, url=item.link, fmt="feed", origin=_origin(item, "page"))
+            raw, charset = get_page(item.link), None
+            if isinstance(raw, Response):
+                raw, charset = raw.body, parse_content_type(raw.headers.get("content-type"))[1]
+            article = from_html(source, raw, url=item.link, fmt="feed", charset=charset,
+                                origin=_origin(item, "page"))
             if article["text"]:
                 return _with_feed_fallbacks(article, item), None
             problem = ("no_main_text", item.link)
@@ -90,14 +95,14 @@ class FetchPagesOfHost(beam.DoFn):
         self.robots = Robots(self.policy)
         self.throttle = HostThrottle(self.delay)
 
-    def _get_page(self, url: str) -> bytes:
+    def _get_page(self, url: str) -> Response:
         check_scheme(url)
         if not self.robots.allowed(url):
             raise FetchError("robots_disallowed", url)
         self.throttle.wait(url, self.robots.crawl_delay(url))
-        body = fetch_with_retries(url, self.policy).body
+        response = fetch_with_retries(url, self.policy)
         self.pages.inc()
-        return body
+        return response
 
     def process(self, keyed: Tuple[str, Iterable[FeedItem]], robots_known=None):
         """`robots_known`: site -> RobotsAnswer the run has read already (a side input), if any."""
