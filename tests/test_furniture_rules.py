@@ -18,9 +18,9 @@ from wirebeam.transforms.extract.scrape import parse_scrape
     ("Bitte loggen Sie sich ein, um mitzudiskutieren.", "prompt"),
     ("You must be logged in to post a comment.", "prompt"),
     ("Please sign in to join the discussion.", "prompt"),
-    ("Related: Beach clean volunteers log record haul of fishing gear", "widget"),
-    ("Lesen Sie auch: Neue Fähre verbindet Inseln im Wattenmeer", "widget"),
-    ("Read more: Council delays vote on night buses", "widget"),
+    ("Related: Beach clean volunteers log record haul of fishing gear", "related_link"),
+    ("Lesen Sie auch: Neue Fähre verbindet Inseln im Wattenmeer", "related_link"),
+    ("Read more: Council delays vote on night buses", "widget"),    # a widget cue already
 ])
 def test_furniture_lines(line, rule):
     assert furniture_rule(line, None) == rule
@@ -56,7 +56,8 @@ def test_scrape_tail_without_related_link_and_comment_form():
     ("Von Lukas Schäfer · 15.04.2025, 17:45 Uhr", ["Lukas Schäfer"]),
     ("By Hannah Okafor and Sam Whitlow, updated April 15, 2025", ["Hannah Okafor", "Sam Whitlow"]),
     ("Text: Katrin Vogel", ["Katrin Vogel"]),
-    ("KATRIN VOGEL", ["Katrin Vogel"]),
+    ("VON KATRIN VOGEL", ["Katrin Vogel"]),
+    ("Katrin Vogel, 15.04.2025", ["Katrin Vogel"]),
 ])
 def test_bylines_of_known_authors(line, authors):
     assert is_byline(line, authors)
@@ -66,6 +67,7 @@ def test_bylines_of_known_authors(line, authors):
     ("Von Lukas Schäfer · 15.04.2025, 17:45 Uhr", ["Hannah Okafor"]),        # someone else
     ("Von Lukas Schäfer · 15.04.2025, 17:45 Uhr", []),
     ("Lukas Schäfer sagte am Dienstag, die Gebühren seien zu hoch.", ["Lukas Schäfer"]),
+    ("Staff Reports", ["Staff Reports"]),    # a name alone: no "by", no date
 ])
 def test_not_bylines(line, authors):
     assert not is_byline(line, authors)
@@ -74,7 +76,7 @@ def test_not_bylines(line, authors):
 def test_byline_goes_only_from_the_top():
     text = "Von Lukas Schäfer · 15.04.2025\n\nDer Gemeinderat hat beschlossen.\n\nLukas Schäfer"
     assert without_byline(text, ["Lukas Schäfer"]) == "Der Gemeinderat hat beschlossen.\n\nLukas Schäfer"
-    assert without_byline("Lukas Schäfer", ["Lukas Schäfer"]) == "Lukas Schäfer"   # never the whole text
+    assert without_byline("Von Lukas Schäfer", ["Lukas Schäfer"]) == "Von Lukas Schäfer"   # never the whole text
 
 
 PARAS = "".join(f"<p>Der Gemeinderat hat am Dienstagabend mit 27 zu 19 Stimmen eine neue Gebührenordnung "
@@ -90,3 +92,13 @@ def test_html_page_and_json_line_lose_the_byline_of_their_author():
     record = from_record("f.jsonl:1", {"title": "T", "author": "Katrin Vogel",
                                        "text": "Von Katrin Vogel\n\nIm Tierpark ist ein Elefant geboren."})
     assert record["text"] == "Im Tierpark ist ein Elefant geboren."
+
+
+def test_html_drops_a_related_link_after_the_article_and_keeps_one_inside():
+    paras = [f"<p>The harbour authority said on Tuesday that trial number {i} of the seaweed trays went well and "
+             f"that traders would decide in the summer whether to keep them.</p>" for i in range(4)]
+    html = ("<html><head><title>Seaweed trays</title></head><body><article><h1>Seaweed trays</h1>"
+            + paras[0] + "<p>Related: Beach clean volunteers log record haul of fishing gear</p>" + "".join(paras[1:])
+            + "<p>Related: Harbour master retires after thirty years</p></article></body></html>")
+    text = from_html("p.html", html.encode("utf-8"))["text"]
+    assert "Beach clean volunteers" in text and "Harbour master retires" not in text

@@ -126,7 +126,7 @@ def furniture_rule_coded(line: str, code: Optional[str]) -> Optional[str]:
     if n <= _MAX_WORDS['login_prompt'] and _LOGIN_PROMPT.search(s) and _LOGIN_TOPIC.search(s) and _READER.search(s) and not quoted:
         return "prompt"
     if n <= _MAX_WORDS['related_link'] and _RELATED_LINK.match(s) and not s.endswith("."):
-        return "widget"
+        return "related_link"   # scrapes drop it anywhere; HTML text only at its end (html.clean_main_text)
     return None
 
 
@@ -172,8 +172,8 @@ _BYLINE_WORDS_MAX = 25
 
 
 def is_byline(line: str, authors) -> bool:
-    """True for a short line made of the article's author names (at least one of them), byline
-    words and a date or time: it repeats what `authors` and `published` already hold."""
+    """True for a short line made of the article's author names (at least one of them) and byline
+    words or a date or time (at least one): it repeats what `authors` and `published` hold."""
     s = " ".join(line.split())
     if not s or len(words_of(s)) > _BYLINE_WORDS_MAX:
         return False
@@ -183,7 +183,9 @@ def is_byline(line: str, authors) -> bool:
         named, rest = named or folded != rest, folded
     if not named:
         return False
-    return all(w in _BYLINE_WORDS for w in words_of(_DATETIME.sub(" ", rest)))
+    words = words_of(_DATETIME.sub(" ", rest))
+    # a name alone may be a signature the text keeps; a byline says "by" or gives a date
+    return all(w in _BYLINE_WORDS for w in words) and (bool(words) or bool(_DATETIME.search(rest)))
 
 
 def without_byline(text: str, authors) -> str:
