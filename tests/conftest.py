@@ -61,7 +61,7 @@ def check_output(out, feeds_items=None):
     assert not repeated_ids, f"two rows with one id: {[a['source'] for a in articles if a['id'] in repeated_ids]}"
     report = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
     metrics = report.get("metrics") or {}
-    if report.get("inputs", {}).get("feeds") and "note" not in metrics:
+    if report.get("inputs", {}).get("feeds") and metrics and "note" not in metrics:  # metrics known
         items = metrics.get("feeds.items_new", 0)
         rows = sum(1 for a in articles if a["source"].startswith("feed:"))
         failed = sum(1 for f in failures if f["source"].startswith("feed:"))
