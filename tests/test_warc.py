@@ -133,11 +133,11 @@ def test_read_warc_truncated_keeps_what_came_before(tmp_path, gzip_per_record):
 
 def test_read_warc_stops_where_a_record_is_damaged(tmp_path):
     records = crawl_records()
-    # bytes inserted into a body: the record's Content-Length no longer ends it
+    # lines inserted into a body: what runs past its Content-Length is not the next record
     path = tmp_path / "junk.warc"
     offsets = write_warc(path, records)
     whole = path.read_bytes()
-    path.write_bytes(whole[:offsets[2] + 700] + b"INSERTED" + whole[offsets[2] + 700:])
+    path.write_bytes(whole[:offsets[2] + 700] + b"INSERTED\r\n" * 40 + whole[offsets[2] + 700:])
     got = events(path)
     assert [e.kind for e in got] == ["record", "record", "corrupt"] and got[-1].offset == offsets[2]
     # gzip members broken in the middle
@@ -274,3 +274,45 @@ def test_warc_end_to_end_through_the_cli(tmp_path):
         ("https://news.example.com/weather", "2025-03-15T06:00:00+00:00", "warc"),
         (DE_URL, "2025-03-15T06:00:01+00:00", "warc"),
         (EN_URL, "2025-03-16T07:30:02.250000+00:00", "warc")]
+
+
+def test_a_body_a_line_longer_than_its_content_length_is_read(tmp_path):
+    """warcio reads such a record with a warning and finds the next one after the extra line: the
+    page is read up to its Content-Length (here all but its closing tag) and reading goes on."""
+    records = crawl_records()
+    path = tmp_path / "long.warc"
+    offsets = write_warc(path, records)
+    whole = path.read_bytes()
+    path.write_bytes(whole[:offsets[2] + 700] + b"EXTRA" + whole[offsets[2] + 700:])
+    got = events(path)
+    assert [(e.kind, e.reason) for e in got] == [
+        ("record", "warcinfo"), ("record", "request"), ("document", ""), ("record", "request"), ("document", ""),
+        ("skipped", "not_html"), ("skipped", "http_404"), ("skipped", "http_301"), ("record", "metadata")]
+    assert [e.offset for e in got][:3] == offsets[:3] and got[2].detail == "longer_than_content_length"
+    assert got[4].detail == "" and got[4].raw == ENGLISH_PAGE.encode()
+    assert got[2].raw.endswith(b"</body></h") and b"EXTRA" in got[2].raw   # short of the 5 bytes that ran over
+    kind, article = extract_document(Document(record_source(str(path), got[2].offset), "warc", raw=got[2].raw,
+                                              url=got[2].url))
+    assert kind == "article" and "Wattenmeer" in article["text"]
+
+
+def test_an_html_resource_record_is_a_page(tmp_path):
+    """wget --warc-file and browser crawlers store pages as `resource` records: no HTTP head, the
+    WARC Content-Type says what the body is."""
+    records = [warcinfo(),
+               record("resource", GERMAN_PAGE.encode(), uri=DE_URL, content_type="text/html; charset=utf-8"),
+               record("resource", ENGLISH_PAGE.encode(), uri=EN_URL, content_type=""),   # no type: sniffed
+               record("resource", b"\x89PNG\r\n\x1a\n" + bytes(100), uri="https://x.example/a.png",
+                      content_type="image/png"),
+               record("resource", b"just some words", uri="https://x.example/a.txt")]
+    for gzip_per_record in (False, True):
+        path = tmp_path / f"res-{gzip_per_record}.warc"
+        offsets = write_warc(path, records, gzip_per_record=gzip_per_record)
+        got = events(path)
+        assert [(e.kind, e.reason) for e in got] == [("record", "warcinfo"), ("document", ""), ("document", ""),
+                                                     ("record", "resource"), ("record", "resource")]
+        assert [e.offset for e in got] == offsets
+        assert (got[1].raw, got[1].url, got[1].charset) == (GERMAN_PAGE.encode(), DE_URL, "utf-8")
+        assert got[1].fetched_at == dt.datetime(2025, 3, 15, 6, 0, tzinfo=UTC) and got[2].raw == ENGLISH_PAGE.encode()
+    out = process_outputs(ReadDocuments(1 << 20, 1 << 20), path)
+    assert [d.url for d in out["main"]] == [DE_URL, EN_URL] and out["failures"] == []

@@ -394,6 +394,8 @@ def clean_main_text(text: str, title: Optional[str] = None, headline: Optional[s
             if rule in _LINE_RULES or (rule == "timestamp" and len(kept) < _HEAD_LINES - 1):
                 continue
         kept.append(line)
+    while kept and furniture_rule(kept[-1], lang) == "related_link":
+        kept.pop()   # "Related: <headline>" after the article; inside it such links are often kept text
     return _without_teaser_tail(_without_related_tail(_without_gallery(kept)), lang)
 
 
