@@ -59,8 +59,13 @@ def _table(con, name: str, files: List[str], schema) -> List[str]:
     return [r[0] for r in con.execute(f"DESCRIBE raw_{name}").fetchall()]
 
 
+def _default_run(source: Source) -> str:
+    """The run of rows in files without a run id: the one run of a single run's folder."""
+    return source.runs[-1].get("run_id", "run") if source.layout == "run" and source.runs else "run"
+
+
 def _load(con, source: Source, since: Optional[dt.datetime]) -> Dict[str, List[str]]:
-    default_run = source.runs[-1]["run_id"] if source.layout == "run" and source.runs else "run"
+    default_run = _default_run(source)
     art = _table(con, "articles", source.articles, ARTICLE)
     _table(con, "failures", source.failures, FAILURE)
     story = ", story_id" if "story_id" in art else ""
@@ -86,9 +91,13 @@ def _runs(con, source: Source, since) -> List[Dict]:
         FROM ar FULL OUTER JOIN fr ON ar.run = fr.run""")
     runs = {r["run_id"]: {"run_id": r["run_id"], "at": _iso(r["ran_at"]), "articles": r["articles"],
                           "copies": r["copies"], "failures": r["failures"]} for r in rows}
-    for report in source.runs:   # a run that wrote no rows still ran
+    default_run = _default_run(source)
+    with_rows = {r[0] for r in con.execute(f"SELECT DISTINCT {RUN_SQL} FROM raw_articles UNION "
+                                           f"SELECT DISTINCT {RUN_SQL} FROM raw_failures", [default_run, default_run]).fetchall()}
+    for report in source.runs:   # a run that wrote no rows still ran (one whose rows --since left out did not)
         run_id, started = report.get("run_id"), report.get("started_at")
-        if run_id and run_id not in runs and (since is None or (started and dt.datetime.fromisoformat(started) >= since)):
+        if run_id and run_id not in with_rows and \
+                (since is None or (started and dt.datetime.fromisoformat(started) >= since)):
             runs[run_id] = {"run_id": run_id, "at": _iso(dt.datetime.fromisoformat(started)) if started else None,
                             "articles": 0, "copies": 0, "failures": 0}
     return sorted(runs.values(), key=lambda r: (r["at"] or "", r["run_id"]))
