@@ -68,10 +68,12 @@ def runs(tmp_path_factory):
                         + article_lines("Steady Post", "steady.example", i, True, rng), encoding="utf-8")
         inputs = [f"--input={SAMPLES}/*", *(f"--input={p}" for p in BAD_FILES)] if i == 0 else ["--ner", "none"]
         out = base / f"out-{i}"
+        also = ["--report", base / "last-run.html"] if i == len(DAYS) - 1 else []
         done = run_cli("run", *inputs, f"--input={feed}", "--output", out, "--run-id", run_id,
-                       "--ingested-at", f"{day}T05:00:00Z")
+                       "--ingested-at", f"{day}T05:00:00Z", *also)
         assert done.returncode == 0, done.stderr[-3000:]
         assert f"Report: wirebeam report {out}" in done.stdout
+        assert ("Report written: " in done.stdout) == bool(also)
         outs.append(out)
     return outs
 
@@ -288,6 +290,14 @@ def test_html_shows_the_same_numbers_as_json(dataset, tmp_path):
     assert doc.xpath('//b[@data-key="flagged_sites"]')[0].text_content() == "1"
 
 
+def test_run_with_report_writes_the_page_of_its_output(runs):
+    import lxml.html
+    doc = lxml.html.fromstring((runs[-1].parent / "last-run.html").read_text(encoding="utf-8"))
+    assert doc.xpath('//b[@data-key="articles"]')[0].text_content() == str(2 * PER_SITE)
+    assert table_rows(doc, "site-table") == [["Steady Post", str(PER_SITE), "0", "en"],
+                                             ["Tideway Gazette", str(PER_SITE), "0", "en"]]
+
+
 def test_a_folder_that_is_not_wirebeam_output_is_a_clear_error(tmp_path):
     done = run_cli("report", tmp_path / "nothing", "--out", tmp_path / "r.html")
     assert done.returncode == 2 and "no such folder" in done.stderr
@@ -329,6 +339,16 @@ def test_health_does_not_flag_noise_a_recovery_or_too_few_articles():
     small = [period(0, n=3, dated=3), period(1, n=3, dated=0)]         # fewer than MIN_SIDE_ARTICLES a side
     assert health.find_change(small, "dated") is None
     assert health.find_change([period(0)], "dated") is None
+
+
+def test_health_needs_a_change_beyond_chance_not_just_a_big_one():
+    # 10 articles before, 10 after, time share 100% -> 50%: 50 points, but z = 2.6 (chance)
+    few = [period(0, timed=10), period(1, timed=5)]
+    assert health.find_change(few, "timed") is None
+    # the same shares over 100 articles a side: z = 8.2
+    many = [period(0, n=100, dated=100, authored=100, timed=100), period(1, n=100, dated=100, authored=100, timed=50)]
+    flag = health.find_change(many, "timed")
+    assert (flag["before"], flag["after"], flag["since_run"]) == (1.0, 0.5, "r1") and flag["z"] > health.MIN_Z
 
 
 def test_health_summary_is_shares_and_median_over_all_runs():

@@ -72,6 +72,20 @@ def write_report(path: str, out: str, fmt: str = "html", since: Optional[dt.date
     return figures
 
 
+def write_after_run(out_dir: str, target: Optional[str]) -> int:
+    """`wirebeam run --report FILE`: the report of the committed output. A report that cannot be made is
+    an error (exit 1), though the run's output is committed and stays."""
+    if not target:
+        return 0
+    try:
+        write_report(out_dir, target)
+    except Exception as exc:  # the run is done; say what went wrong with its report
+        print(f"wirebeam: the run is committed to {out_dir}, but its report failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Report written: {target}")
+    return 0
+
+
 def main(argv) -> int:
     args = parser().parse_args(argv)
     out = args.out or ("report.json" if args.format == "json" else DEFAULT_OUT)

@@ -8,6 +8,7 @@ import io
 import re
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -17,6 +18,8 @@ OTHER = "#bbbbbb"
 TOP_LANGUAGES = 6          # languages with their own colour in the per-day chart; the rest are "other"
 WIDTH, HEIGHT = 8.0, 2.6   # inches: about the width of a laptop-screen column, and of an A4 page
 HALF = 4.6                 # inches: a chart beside a table or another chart
+MAX_DAYS = 400             # the per-day chart shows at most this many days, up to the last (a stray old date would squash it)
+MAX_TICKS = 7              # date labels on a run axis: 10-character dates in 8 pt need about an inch each
 FEW_RUNS = 8               # fewer runs than this still get slots of this width, so one run is not one huge bar
 STYLE = {"font.family": "sans-serif", "font.size": 8, "svg.fonttype": "none", "svg.hashsalt": "wirebeam",
          "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 9, "axes.titleweight": "bold",
@@ -51,19 +54,20 @@ def _day(value: str) -> dt.date:
 
 
 def runs_chart(runs: Sequence[Dict]) -> Optional[str]:
-    """Articles, copies and failures of each run, in run order."""
+    """Articles, copies and failures of each run, in run order (one line each: fast for hundreds of runs)."""
     if not runs:
         return None
     fig = _figure()
     ax = fig.add_subplot()
-    xs = range(len(runs))
-    width = 0.27
-    for k, (key, colour) in enumerate((("articles", PALETTE[0]), ("copies", PALETTE[1]), ("failures", PALETTE[3]))):
-        ax.bar([x + (k - 1) * width for x in xs], [r[key] for r in runs], width, label=key, color=colour)
-    step = max(1, len(runs) // 12)
-    ax.set_xticks(list(xs)[::step], [(r["at"] or r["run_id"])[:10] for r in runs][::step])
-    pad = max(0.0, (FEW_RUNS - len(runs)) / 2)
-    ax.set_xlim(-0.5 - pad, len(runs) - 0.5 + pad)
+    xs = list(range(len(runs)))
+    for key, colour in (("articles", PALETTE[0]), ("copies", PALETTE[1]), ("failures", PALETTE[3])):
+        ax.plot(xs, [r[key] for r in runs], marker="o", markersize=3 if len(runs) < 100 else 0, linewidth=1.5,
+                label=key, color=colour)
+    step = -(-len(runs) // MAX_TICKS)
+    ax.set_xticks(xs[::step], [(r["at"] or r["run_id"])[:10] for r in runs][::step])
+    pad = max(0.5, (FEW_RUNS - len(runs)) / 2)
+    ax.set_xlim(-pad, len(runs) - 1 + pad)
+    ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("rows per run")
     _legend(ax, 3)
@@ -71,29 +75,39 @@ def runs_chart(runs: Sequence[Dict]) -> Optional[str]:
 
 
 def per_day_chart(per_day: Sequence[Dict], languages: Sequence[Dict]) -> Optional[str]:
-    """Articles per publication day, stacked by language (the biggest languages, then the rest)."""
+    """Articles per publication day, stacked by language (the biggest languages, then the rest), over the
+    last MAX_DAYS days that have articles. Each language is one filled step line, not a bar per day."""
     if not per_day:
         return None
     named = [row["language"] for row in languages][:TOP_LANGUAGES]
-    days = sorted({_day(r["date"]) for r in per_day})
-    index = {d: i for i, d in enumerate(days)}
-    series: Dict[str, List[int]] = {lang: [0] * len(days) for lang in named + ["other"]}
+    last = max(_day(r["date"]) for r in per_day)
+    first = max(min(_day(r["date"]) for r in per_day), last - dt.timedelta(days=MAX_DAYS - 1))
+    days = (last - first).days + 1
+    series: Dict[str, np.ndarray] = {lang: np.zeros(days) for lang in named + ["other"]}
     for r in per_day:
-        series[r["language"] if r["language"] in named else "other"][index[_day(r["date"])]] += r["articles"]
+        d = _day(r["date"])
+        if d >= first:
+            series[r["language"] if r["language"] in named else "other"][(d - first).days] += r["articles"]
+    edges = mdates.date2num([first + dt.timedelta(days=i) for i in range(days + 1)]) - 0.5
     fig = _figure()
     ax = fig.add_subplot()
-    bottom = [0] * len(days)
+    bottom = np.zeros(days)
+    shown = 0
     for k, (lang, counts) in enumerate(series.items()):
-        if not any(counts):
+        if not counts.any():
             continue
-        ax.bar(days, counts, 0.85, bottom=bottom, label=lang, color=PALETTE[k] if lang != "other" else OTHER)
-        bottom = [b + c for b, c in zip(bottom, counts)]
+        ax.stairs(bottom + counts, edges, baseline=bottom.copy(), fill=True, label=lang,
+                  color=PALETTE[k] if lang != "other" else OTHER)
+        bottom = bottom + counts
+        shown += 1
+    ax.xaxis_date()
     locator = mdates.AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("articles per day")
-    _legend(ax, len(series))
+    _legend(ax, shown)
     return _svg(fig, "Articles per day by language")
 
 
@@ -128,7 +142,7 @@ def health_chart(site: str, series: Sequence[Dict], flags: Sequence[Dict]) -> st
     for flag in flags:
         if flag["since_run"] in runs:
             ax.axvline(runs.index(flag["since_run"]) - 0.5, color="#cc4455", linestyle="--", linewidth=1)
-    step = max(1, len(series) // 10)
+    step = -(-len(series) // MAX_TICKS)
     ax.set_xticks(list(xs)[::step], [(r["at"] or r["run"])[:10] for r in series][::step])
     ax.set_ylim(-0.05, 1.05)
     ax.set_title(f"{site}: share of articles per run", loc="left")

@@ -59,6 +59,11 @@ def _table(con, name: str, files: List[str], schema) -> List[str]:
     return [r[0] for r in con.execute(f"DESCRIBE raw_{name}").fetchall()]
 
 
+def _since(since: Optional[dt.datetime]) -> str:
+    """The WHERE clause of --since (none without it, so DuckDB need not look at ingested_at at all)."""
+    return f"WHERE ingested_at >= TIMESTAMPTZ '{since.isoformat()}'" if since else ""
+
+
 def _default_run(source: Source) -> str:
     """The run of rows in files without a run id: the one run of a single run's folder."""
     return source.runs[-1].get("run_id", "run") if source.layout == "run" and source.runs else "run"
@@ -73,10 +78,10 @@ def _load(con, source: Source, since: Optional[dt.datetime]) -> Dict[str, List[s
         SELECT id, {SITE_SQL} AS site, coalesce(language, 'und') AS language, title, published, date_precision,
                published_date, len(coalesce(authors, [])) AS n_authors, word_count, agencies, dup_group,
                coalesce(is_duplicate, false) AS is_duplicate, ingested_at, {RUN_SQL} AS run{story}
-        FROM raw_articles WHERE ?::TIMESTAMPTZ IS NULL OR ingested_at >= ?::TIMESTAMPTZ""", [default_run, since, since])
+        FROM raw_articles {_since(since)}""", [default_run])
     con.execute(f"""CREATE TEMP TABLE f AS
         SELECT source, stage, reason, detail, ingested_at, {RUN_SQL} AS run
-        FROM raw_failures WHERE ?::TIMESTAMPTZ IS NULL OR ingested_at >= ?::TIMESTAMPTZ""", [default_run, since, since])
+        FROM raw_failures {_since(since)}""", [default_run])
     return {"articles": art}
 
 
@@ -91,9 +96,12 @@ def _runs(con, source: Source, since) -> List[Dict]:
         FROM ar FULL OUTER JOIN fr ON ar.run = fr.run""")
     runs = {r["run_id"]: {"run_id": r["run_id"], "at": _iso(r["ran_at"]), "articles": r["articles"],
                           "copies": r["copies"], "failures": r["failures"]} for r in rows}
-    default_run = _default_run(source)
-    with_rows = {r[0] for r in con.execute(f"SELECT DISTINCT {RUN_SQL} FROM raw_articles UNION "
-                                           f"SELECT DISTINCT {RUN_SQL} FROM raw_failures", [default_run, default_run]).fetchall()}
+    with_rows = set(runs)
+    if since is not None:   # runs whose rows --since left out are not to be listed as runs without rows
+        default_run = _default_run(source)
+        with_rows = {r[0] for r in con.execute(f"SELECT DISTINCT {RUN_SQL} FROM raw_articles UNION "
+                                               f"SELECT DISTINCT {RUN_SQL} FROM raw_failures",
+                                               [default_run, default_run]).fetchall()}
     for report in source.runs:   # a run that wrote no rows still ran (one whose rows --since left out did not)
         run_id, started = report.get("run_id"), report.get("started_at")
         if run_id and run_id not in with_rows and \
@@ -192,12 +200,14 @@ def figures(source: Source, since: Optional[dt.datetime] = None,
             FROM (SELECT DISTINCT id, site, unnest(agencies) AS agency FROM a)
             GROUP BY agency ORDER BY articles DESC, agency LIMIT {TOP_SITES}"""),
         "copy_groups": [{**r, "first": _iso(r["first"]), "last": _iso(r["last"])} for r in _rows(con, f"""
+            WITH big AS (SELECT dup_group, count(*) AS n FROM a WHERE dup_group IS NOT NULL GROUP BY dup_group
+                         HAVING count(*) > 1 ORDER BY n DESC, dup_group LIMIT {TOP_GROUPS})
             SELECT dup_group, coalesce(min(title) FILTER (WHERE NOT is_duplicate), min(title)) AS headline,
                    count(*) AS articles, count(DISTINCT site) AS outlets,
                    string_agg(DISTINCT site, ', ' ORDER BY site) AS sites,
                    min(published_date) AS first, max(published_date) AS last
-            FROM a WHERE dup_group IS NOT NULL GROUP BY dup_group HAVING count(*) > 1
-            ORDER BY articles DESC, dup_group LIMIT {TOP_GROUPS}""")],
+            FROM a SEMI JOIN big USING (dup_group) GROUP BY dup_group
+            ORDER BY articles DESC, dup_group""")],
         "stories": _stories(con, source, columns),
         "entities": _entities(con, source, since),
         "failures": _rows(con, f"""
@@ -216,13 +226,12 @@ def _entities(con, source: Source, since) -> Dict[str, List[Dict]]:
     if not source.articles:
         return {}
     rows = _rows(con, f"""
-        WITH e AS (SELECT id, unnest(entity_counts) AS c FROM read_parquet(?, union_by_name=true)
-                   WHERE ?::TIMESTAMPTZ IS NULL OR ingested_at >= ?::TIMESTAMPTZ),
+        WITH e AS (SELECT unnest(entity_counts) AS c FROM read_parquet(?, union_by_name=true) {_since(since)}),
              g AS (SELECT c.label AS label, c.norm AS norm, count(*) AS articles, sum(c.count)::BIGINT AS mentions
                    FROM e WHERE c.norm IS NOT NULL GROUP BY ALL)
         SELECT * FROM g QUALIFY row_number() OVER (PARTITION BY label ORDER BY articles DESC, mentions DESC, norm)
                                 <= {TOP_ENTITIES}
-        ORDER BY label, articles DESC, mentions DESC, norm""", [source.articles, since, since])
+        ORDER BY label, articles DESC, mentions DESC, norm""", [source.articles])
     out: Dict[str, List[Dict]] = {}
     for r in rows:
         out.setdefault(r.pop("label"), []).append(r)

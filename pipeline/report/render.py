@@ -7,6 +7,8 @@ from markupsafe import Markup
 
 from wirebeam.pipeline.report import charts
 
+RUN_ROWS = 10   # runs listed in the page's table (newest first); the chart and the JSON have all
+
 TEMPLATE = r"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -57,8 +59,8 @@ TEMPLATE = r"""<!DOCTYPE html>
   <h2>Runs over time</h2>
   {% if c.runs %}<div class="figure">{{ c.runs }}</div>{% endif %}
   <table><thead><tr><th>run</th><th>ingested</th><th class="n">articles</th><th class="n">copies</th><th class="n">failures</th></tr></thead>
-  <tbody>{% for r in f.runs|reverse %}{% if loop.index <= 30 %}<tr><td>{{ r.run_id }}</td><td>{{ r.at or "" }}</td><td class="n">{{ r.articles }}</td><td class="n">{{ r.copies }}</td><td class="n">{{ r.failures }}</td></tr>{% endif %}{% endfor %}</tbody></table>
-  {% if f.runs|length > 30 %}<div class="muted">The last 30 of {{ f.runs|length }} runs; --format json lists all.</div>{% endif %}
+  <tbody>{% for r in f.runs|reverse %}{% if loop.index <= RUN_ROWS %}<tr><td>{{ r.run_id }}</td><td>{{ r.at or "" }}</td><td class="n">{{ r.articles }}</td><td class="n">{{ r.copies }}</td><td class="n">{{ r.failures }}</td></tr>{% endif %}{% endfor %}</tbody></table>
+  {% if f.runs|length > RUN_ROWS %}<div class="muted">The last {{ RUN_ROWS }} of {{ f.runs|length }} runs, newest first; --format json lists all.</div>{% endif %}
 </section>
 
 <section id="days">
@@ -155,4 +157,5 @@ def render(figures: Dict) -> str:
     safe = {k: (Markup(v) if isinstance(v, str) else v) for k, v in svg.items()}
     safe["health"] = {k: Markup(v) for k, v in svg["health"].items()}
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(TEMPLATE).render(f=figures, c=safe, h=h, flagged=flagged, pct=pct, show=show)
+    return env.from_string(TEMPLATE).render(f=figures, c=safe, h=h, flagged=flagged, pct=pct, show=show,
+                                                RUN_ROWS=RUN_ROWS)
