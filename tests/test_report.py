@@ -334,8 +334,10 @@ def test_health_flags_navigation_text_and_shorter_articles():
 def test_health_does_not_flag_noise_a_recovery_or_too_few_articles():
     noisy = [period(i, dated=10 - i % 3) for i in range(8)]           # 80-100% dated: no step
     assert health.site_flags(noisy) == []
-    recovered = [period(i) for i in range(4)] + [period(4, dated=0)] + [period(i) for i in range(5, 8)]
-    assert health.find_change(recovered, "dated") is None
+    broke = [period(i) for i in range(5)] + [period(i, dated=0) for i in range(5, 8)]
+    assert health.find_change(broke, "dated")["since_run"] == "r5"
+    fixed = broke + [period(i) for i in range(8, 8 + health.RECENT_RUNS)]   # the publisher fixed it
+    assert health.find_change(fixed, "dated") is None
     small = [period(0, n=3, dated=3), period(1, n=3, dated=0)]         # fewer than MIN_SIDE_ARTICLES a side
     assert health.find_change(small, "dated") is None
     assert health.find_change([period(0)], "dated") is None

@@ -20,6 +20,7 @@ WIDTH, HEIGHT = 8.0, 2.6   # inches: about the width of a laptop-screen column, 
 HALF = 4.6                 # inches: a chart beside a table or another chart
 MAX_DAYS = 400             # the per-day chart shows at most this many days, up to the last (a stray old date would squash it)
 MAX_TICKS = 7              # date labels on a run axis: 10-character dates in 8 pt need about an inch each
+DAILY_DAYS = 120           # longer spans are drawn per week: a day's bar on a wider axis is under a pixel
 FEW_RUNS = 8               # fewer runs than this still get slots of this width, so one run is not one huge bar
 STYLE = {"font.family": "sans-serif", "font.size": 8, "svg.fonttype": "none", "svg.hashsalt": "wirebeam",
          "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 9, "axes.titleweight": "bold",
@@ -76,22 +77,26 @@ def runs_chart(runs: Sequence[Dict]) -> Optional[str]:
 
 def per_day_chart(per_day: Sequence[Dict], languages: Sequence[Dict]) -> Optional[str]:
     """Articles per publication day, stacked by language (the biggest languages, then the rest), over the
-    last MAX_DAYS days that have articles. Each language is one filled step line, not a bar per day."""
+    last MAX_DAYS days that have articles; per week when that is more than DAILY_DAYS days, so each bar
+    stays visible. Each language is one filled step line, not a bar per day."""
     if not per_day:
         return None
     named = [row["language"] for row in languages][:TOP_LANGUAGES]
     last = max(_day(r["date"]) for r in per_day)
     first = max(min(_day(r["date"]) for r in per_day), last - dt.timedelta(days=MAX_DAYS - 1))
-    days = (last - first).days + 1
-    series: Dict[str, np.ndarray] = {lang: np.zeros(days) for lang in named + ["other"]}
+    width = 7 if (last - first).days + 1 > DAILY_DAYS else 1
+    if width == 7:   # weeks from Monday
+        first -= dt.timedelta(days=first.weekday())
+    slots = (last - first).days // width + 1
+    series: Dict[str, np.ndarray] = {lang: np.zeros(slots) for lang in named + ["other"]}
     for r in per_day:
         d = _day(r["date"])
         if d >= first:
-            series[r["language"] if r["language"] in named else "other"][(d - first).days] += r["articles"]
-    edges = mdates.date2num([first + dt.timedelta(days=i) for i in range(days + 1)]) - 0.5
+            series[r["language"] if r["language"] in named else "other"][(d - first).days // width] += r["articles"]
+    edges = mdates.date2num([first + dt.timedelta(days=i * width) for i in range(slots + 1)]) - 0.5
     fig = _figure()
     ax = fig.add_subplot()
-    bottom = np.zeros(days)
+    bottom = np.zeros(slots)
     shown = 0
     for k, (lang, counts) in enumerate(series.items()):
         if not counts.any():
@@ -106,7 +111,10 @@ def per_day_chart(per_day: Sequence[Dict], languages: Sequence[Dict]) -> Optiona
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("articles per day")
+    ax.set_ylabel("articles per week" if width == 7 else "articles per day")
+    if first > min(_day(r["date"]) for r in per_day):
+        ax.set_title(f"the last {MAX_DAYS} days; earlier days are in the JSON", loc="left", fontsize=7,
+                     fontweight="normal")
     _legend(ax, shown)
     return _svg(fig, "Articles per day by language")
 

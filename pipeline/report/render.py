@@ -7,7 +7,8 @@ from markupsafe import Markup
 
 from wirebeam.pipeline.report import charts
 
-RUN_ROWS = 10   # runs listed in the page's table (newest first); the chart and the JSON have all
+RUN_ROWS = 10      # runs listed in the page's table (newest first); the chart and the JSON have all
+HEALTH_ROWS = 40   # sites in the page's health table (flagged first); the JSON has all
 
 TEMPLATE = r"""<!DOCTYPE html>
 <html lang="en">
@@ -118,10 +119,11 @@ TEMPLATE = r"""<!DOCTYPE html>
     {{ (h.words_ratio * 100)|round|int }}% or less, from one run on and still in the last {{ h.recent_runs }} runs.</p>
   {% for site in flagged %}{% if c.health[site.site] %}<div class="figure">{{ c.health[site.site] }}</div>{% endif %}{% endfor %}
   <table id="health-table"><thead><tr><th>site</th><th class="n">articles</th><th class="n">runs</th><th class="n">with date</th><th class="n">with authors</th><th class="n">with time</th><th class="n">median words</th><th class="n">empty or short</th><th>change</th></tr></thead>
-  <tbody>{% for s in h.sites %}<tr{% if s.flags %} class="flagged"{% endif %} data-site="{{ s.site }}"><td>{{ s.site }}</td><td class="n">{{ s.articles }}</td><td class="n">{{ s.runs }}</td>
+  <tbody>{% for s in h.sites[:HEALTH_ROWS] %}<tr{% if s.flags %} class="flagged"{% endif %} data-site="{{ s.site }}"><td>{{ s.site }}</td><td class="n">{{ s.articles }}</td><td class="n">{{ s.runs }}</td>
     <td class="n">{{ pct(s.dated) }}</td><td class="n">{{ pct(s.authored) }}</td><td class="n">{{ pct(s.timed) }}</td><td class="n">{{ s.median_words|round|int }}</td><td class="n">{{ pct(s.short) }}</td>
     <td>{% for g in s.flags %}<div class="flag">{{ g.label }}: {{ show(g, "before") }} &rarr; {{ show(g, "after") }} since {{ (g.since or g.since_run)[:10] }} ({{ g.runs_after }} runs)</div>{% endfor %}</td></tr>
   {% else %}<tr><td colspan="9" class="muted">No site has {{ h.min_articles }} articles yet.</td></tr>{% endfor %}</tbody></table>
+  {% if h.sites|length > HEALTH_ROWS %}<div class="muted">Flagged sites, then the biggest: {{ HEALTH_ROWS }} of {{ h.sites|length }} sites; --format json lists all.</div>{% endif %}
 </section>
 </body>
 </html>
@@ -158,4 +160,4 @@ def render(figures: Dict) -> str:
     safe["health"] = {k: Markup(v) for k, v in svg["health"].items()}
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(TEMPLATE).render(f=figures, c=safe, h=h, flagged=flagged, pct=pct, show=show,
-                                                RUN_ROWS=RUN_ROWS)
+                                                RUN_ROWS=RUN_ROWS, HEALTH_ROWS=HEALTH_ROWS)
