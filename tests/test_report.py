@@ -308,6 +308,68 @@ def test_a_folder_that_is_not_wirebeam_output_is_a_clear_error(tmp_path):
     assert done.returncode == 2 and "YYYY-MM-DD" in done.stderr
 
 
+# ---- gs:// through a real GCS emulator --------------------------------------------------------------------
+
+BUCKET = "wirebeam-report-test"
+
+
+class TokenHandler:
+    """The token endpoint of the test credentials (every refresh gets a token; the emulator ignores it).
+    Without credentials Beam retries its lookup for 25 s in every process."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"access_token": "test", "token_type": "Bearer", "expires_in": 3600,
+                           "issued_token_type": "urn:ietf:params:oauth:token-type:access_token"}).encode()
+        self.reply(200, body, [("Content-Type", "application/json")])
+
+
+@pytest.fixture
+def gcs(tmp_path, monkeypatch):
+    """gcp-storage-emulator on 127.0.0.1, and the environment that points Beam's GCS client at it."""
+    import http.server
+    import socket
+
+    from gcp_storage_emulator.server import create_server
+
+    from conftest import LoopbackHandler, serve
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = create_server("127.0.0.1", port, in_memory=True, default_bucket=BUCKET)
+    server.start()
+    tokens = serve(type("Tokens", (TokenHandler, LoopbackHandler, http.server.BaseHTTPRequestHandler), {}))
+    (tmp_path / "subject-token").write_text("test")
+    (tmp_path / "credentials.json").write_text(json.dumps({
+        "type": "external_account", "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "audience": "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/t/providers/t",
+        "token_url": f"http://127.0.0.1:{tokens.server_address[1]}/token",
+        "credential_source": {"file": str(tmp_path / "subject-token")}}))
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "credentials.json"))
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test")
+    yield f"gs://{BUCKET}"
+    tokens.shutdown()
+    server.stop()
+
+
+def test_a_gs_dataset_is_copied_to_a_temporary_folder_and_reported_like_a_local_one(dataset, gcs, tmp_path,
+                                                                                      monkeypatch):
+    from apache_beam.io.filesystems import FileSystems
+    remote = f"{gcs}/news"
+    for path in sorted(p for p in dataset.rglob("*") if p.is_file()):
+        with FileSystems.create(f"{remote}/{path.relative_to(dataset).as_posix()}") as handle:
+            handle.write(path.read_bytes())
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    from_gcs = report_json(remote, tmp_path=tmp_path)
+    local = report_json(dataset, tmp_path=tmp_path)
+    assert from_gcs["report"].pop("path") == remote and local["report"].pop("path") == str(dataset)
+    assert from_gcs == local
+    assert list(temp.iterdir()) == []   # the copy is gone
+
+
 # ---- health: pure functions -------------------------------------------------------------------------------
 
 def period(i, n=10, dated=10, authored=10, timed=10, short=0, words=300):
