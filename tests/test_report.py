@@ -259,6 +259,23 @@ def test_stories_appear_only_when_the_dataset_has_them(dataset, tmp_path):
     assert 'id="stories"' in page and "Storm stops trains" in page
 
 
+def test_a_broken_parquet_file_is_named_and_left_out_not_fatal(dataset, tmp_path):
+    copy = tmp_path / "news"
+    shutil.copytree(dataset, copy)
+    good = sorted((copy / "articles").rglob("part-*.parquet"))[-1]
+    broken = good.parent / "part-cut-00000.parquet"
+    broken.write_bytes(good.read_bytes()[:100])   # a write cut off
+    fig = report_json(copy, tmp_path=tmp_path)
+    assert [u["path"] for u in fig["report"].pop("unreadable_files")] == [str(broken.relative_to(copy))]
+    clean = report_json(dataset, tmp_path=tmp_path)
+    assert clean["report"].pop("unreadable_files") == []
+    fig["report"].pop("path"), clean["report"].pop("path")
+    assert fig == clean
+    html = tmp_path / "r.html"
+    assert run_cli("report", copy, "--out", html).returncode == 0
+    assert 'id="unreadable"' in html.read_text(encoding="utf-8")
+
+
 def table_rows(doc, table_id):
     return [[td.text_content().strip() for td in tr.findall("td")]
             for tr in doc.get_element_by_id(table_id).find("tbody").findall("tr")]

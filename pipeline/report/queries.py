@@ -180,7 +180,7 @@ def figures(source: Source, since: Optional[dt.datetime] = None,
     runs = _runs(con, source, since)
     result = {
         "report": {"path": source.path, "layout": source.layout, "since": since.date().isoformat() if since else None,
-                   "wirebeam": __version__},
+                   "wirebeam": __version__, "unreadable_files": source.unreadable},
         "totals": {"articles": articles, "copies": copies, "copy_groups": groups,
                    "failures": one("SELECT count(*) FROM f")[0], "runs": len(runs), "sites": sites,
                    "languages": languages, "first_published": _iso(first), "last_published": _iso(last),

@@ -52,6 +52,8 @@ TEMPLATE = r"""<!DOCTYPE html>
     {% endfor %}
     <div class="card"><b data-key="flagged_sites">{{ flagged|length }}</b>sites flagged</div>
   </div>
+  {% if f.report.unreadable_files %}<div class="flag" id="unreadable">{{ f.report.unreadable_files|length }} Parquet file(s) could not be read and are left out:
+    {% for u in f.report.unreadable_files %}<div class="examples">{{ u.path }}: {{ u.error }}</div>{% endfor %}</div>{% endif %}
   <div class="muted">Published {{ f.totals.first_published or "-" }} to {{ f.totals.last_published or "-" }};
     {{ f.totals.undated }} without a date, {{ f.totals.month_only }} with only a month.</div>
 </header>

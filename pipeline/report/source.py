@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from typing import Dict, List, Optional
 
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from wirebeam.pipeline.output import RUN_JSON, list_files
@@ -35,6 +36,7 @@ class Source:
     failures: List[str]
     stories: List[str]
     runs: List[Dict]            # the run.json of each run, oldest first by start time
+    unreadable: List[Dict] = dataclasses.field(default_factory=list)   # Parquet files left out: path, error
     temp: Optional[str] = None  # the temporary copy of a remote PATH, removed by close()
 
     def close(self) -> None:
@@ -64,6 +66,19 @@ def _copy_remote(path: str) -> str:
     return temp
 
 
+def _readable(files: List[str], root: str, unreadable: List[Dict]) -> List[str]:
+    """The files whose Parquet footer reads; the others (truncated, not Parquet) go to `unreadable`,
+    so one broken file is reported instead of failing the whole report."""
+    good = []
+    for path in files:
+        try:
+            pq.read_metadata(path)
+            good.append(path)
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for a broken file
+            unreadable.append({"path": os.path.relpath(path, root), "error": str(exc).splitlines()[0][:200]})
+    return good
+
+
 def _read_json(path: str) -> Optional[Dict]:
     try:
         with open(path, encoding="utf-8") as handle:
@@ -88,12 +103,14 @@ def open_source(path: str) -> Source:
         single = _read_json(os.path.join(root, RUN_JSON))
         runs = [single] if single else []
     runs.sort(key=lambda r: (r.get("started_at") or "", r.get("run_id") or ""))
-    articles = list_files(os.path.join(root, "articles"))
+    unreadable: List[Dict] = []
+    articles = _readable(list_files(os.path.join(root, "articles")), root, unreadable)
     if not articles and not runs:
         if temp:
             shutil.rmtree(temp, ignore_errors=True)
         raise FileNotFoundError(f"{path}: no articles/ Parquet files and no run.json or runs/*.json: "
                                 "not a wirebeam output folder or dataset")
     return Source(path=path, root=root, layout=layout, articles=articles,
-                  failures=list_files(os.path.join(root, "failures")),
-                  stories=list_files(os.path.join(root, "stories")), runs=runs, temp=temp)
+                  failures=_readable(list_files(os.path.join(root, "failures")), root, unreadable),
+                  stories=_readable(list_files(os.path.join(root, "stories")), root, unreadable), runs=runs,
+                  unreadable=unreadable, temp=temp)
