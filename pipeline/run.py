@@ -40,6 +40,9 @@ def run(argv) -> int:
     on_dataflow = runner_name(standard.runner) in DATAFLOW_RUNNERS
     check_runner(standard.runner)
     dry = dry_run(options)
+    if on_dataflow and opts.commit_in_job and opts.report:
+        raise UsageError("--report needs `wirebeam run` to wait for the job, which it does not on Dataflow with "
+                         "--commit-in-job: run `wirebeam report OUTPUT` when the job is done")
     if on_dataflow:
         dataflow.check_template(options, opts.commit_in_job)
     out_dir = output_folder(opts.output)

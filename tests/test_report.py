@@ -315,6 +315,12 @@ def test_run_with_report_writes_the_page_of_its_output(runs):
                                              ["Tideway Gazette", str(PER_SITE), "0", "en"]]
 
 
+def test_run_report_with_a_job_that_commits_itself_on_dataflow_is_a_usage_error(tmp_path):
+    done = run_cli("run", "--input", SAMPLES / "en_coastwatch_seaweed_packaging.txt", "--output", "gs://b/out",
+                   "--runner", "DataflowRunner", "--commit-in-job", "--report", tmp_path / "r.html")
+    assert done.returncode == 2 and "--report needs" in done.stderr, done.stderr[-2000:]
+
+
 def test_a_folder_that_is_not_wirebeam_output_is_a_clear_error(tmp_path):
     done = run_cli("report", tmp_path / "nothing", "--out", tmp_path / "r.html")
     assert done.returncode == 2 and "no such folder" in done.stderr
