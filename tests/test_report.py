@@ -2,6 +2,7 @@
 numbers the test computes itself with pyarrow; the template-change flag; stories only when present;
 the HTML page in a real headless Chromium (no console errors, no network, charts with real size)."""
 import collections
+import datetime as dt
 import json
 import os
 import pathlib
@@ -229,15 +230,22 @@ def test_a_site_that_loses_its_dates_is_flagged_from_the_day_it_began(dataset, t
 
 
 def write_stories(root):
-    arts = rows_of(root, "articles")
-    ids = sorted({r["dup_group"] for r in arts})[:2]
-    table = pa.table({"story_id": ["s-big", "s-small"], "headline": ["Storm stops trains", "Dock strike ends"],
-                      "first_published": ["2025-03-14", "2025-04-02"], "last_published": ["2025-03-16", "2025-04-03"],
-                      "article_count": [5, 2], "sites": [["a", "b", "c"], ["d"]], "languages": [["de"], ["en"]],
-                      "agencies": [["dpa"], ["Reuters"]], "top_entities": [["Hamburg"], ["Rotterdam"]]})
+    """A stories/ table as the stories stage writes it into a dataset: a row per run that touched a story,
+    the latest (by ingested_at) its current state; "s-big" grew from 3 to 5 articles in the second run."""
+    stamp = [dt.datetime(2026, 11, d, 5, tzinfo=dt.timezone.utc) for d in (1, 2, 1)]
+    table = pa.table({
+        "story_id": ["s-big", "s-big", "s-small"], "headline": ["Storm stops trains"] * 2 + ["Dock strike ends"],
+        "first_published": ["2025-03-14T06:58:00+01:00", "2025-03-14T06:58:00+01:00", "2025-04-02"],
+        "last_published": ["2025-03-15", "2025-03-16", "2025-04-03"],
+        "first_date": [dt.date(2025, 3, 14), dt.date(2025, 3, 14), dt.date(2025, 4, 2)],
+        "last_date": [dt.date(2025, 3, 15), dt.date(2025, 3, 16), dt.date(2025, 4, 3)],
+        "article_count": [3, 5, 2], "sites": [["a", "b"], ["a", "b", "c"], ["d"]],
+        "languages": [["de"], ["de"], ["en"]], "agencies": [["dpa"], ["dpa"], ["Reuters"]],
+        "ingested_at": pa.array(stamp, pa.timestamp("us", tz="UTC"))})
     (root / "stories").mkdir()
-    pq.write_table(table, root / "stories" / "part-00000.parquet")
-    return ids
+    pq.write_table(table.slice(0, 1), root / "stories" / f"part-{RUN_IDS[0]}-00000.parquet")
+    pq.write_table(table.slice(1, 1), root / "stories" / f"part-{RUN_IDS[1]}-00000.parquet")
+    pq.write_table(table.slice(2, 1), root / "stories" / f"part-{RUN_IDS[0]}-00001.parquet")
 
 
 def test_stories_appear_only_when_the_dataset_has_them(dataset, tmp_path):
@@ -253,6 +261,8 @@ def test_stories_appear_only_when_the_dataset_has_them(dataset, tmp_path):
     fig = report_json(copy, tmp_path=tmp_path)
     assert [(s["headline"], s["articles"], s["outlets"], s["first"], s["last"]) for s in fig["stories"]] == \
         [("Storm stops trains", 5, 3, "2025-03-14", "2025-03-16"), ("Dock strike ends", 2, 1, "2025-04-02", "2025-04-03")]
+    since = report_json(copy, "--since", DAYS[1], tmp_path=tmp_path)   # only stories touched since
+    assert [s["story_id"] for s in since["stories"]] == ["s-big"]
     html = tmp_path / "with.html"
     assert run_cli("report", copy, "--out", html).returncode == 0
     page = html.read_text(encoding="utf-8")

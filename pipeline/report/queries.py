@@ -111,18 +111,25 @@ def _runs(con, source: Source, since) -> List[Dict]:
     return sorted(runs.values(), key=lambda r: (r["at"] or "", r["run_id"]))
 
 
-def _stories(con, source: Source, columns: List[str]) -> Optional[List[Dict]]:
-    """The biggest stories, from stories/ when it exists, else from the articles' story_id; None without either."""
+def _stories(con, source: Source, columns: List[str], since: Optional[dt.datetime]) -> Optional[List[Dict]]:
+    """The biggest stories, from stories/ when it exists, else from the articles' story_id; None without either.
+    In a dataset stories/ has a row per run that touched a story; the latest (by ingested_at) is its state."""
     if source.stories:
         con.execute(f"CREATE TEMP VIEW s AS SELECT * FROM read_parquet({_files(source.stories)}, union_by_name=true)")
         have = {r[0] for r in con.execute("DESCRIBE s").fetchall()}
-        keep = "WHERE story_id IN (SELECT story_id FROM a)" if "story_id" in columns and "story_id" in have else ""
-        pick = {name: (name if name in have else "NULL") for name in
-                ("story_id", "headline", "article_count", "sites", "first_published", "last_published")}
-        rows = _rows(con, f"""SELECT {pick['story_id']} AS story_id, {pick['headline']} AS headline,
-                                     {pick['article_count']} AS articles, {pick['sites']} AS sites,
-                                     {pick['first_published']} AS first, {pick['last_published']} AS last
-                              FROM s {keep} ORDER BY articles DESC NULLS LAST, story_id LIMIT {TOP_GROUPS}""")
+
+        def col(*names):
+            return next((n for n in names if n in have), "NULL")
+        latest = ("QUALIFY row_number() OVER (PARTITION BY story_id ORDER BY ingested_at DESC) = 1"
+                  if "ingested_at" in have else "")
+        touched = _since(since) if since and "ingested_at" in have else ""
+        rows = _rows(con, f"""
+            SELECT * FROM (SELECT story_id, {col('headline')} AS headline, {col('article_count')} AS articles,
+                                  {col('sites')} AS sites, {col('first_date', 'first_published')} AS first,
+                                  {col('last_date', 'last_published')} AS last
+                           FROM s {latest}) AS current
+            WHERE story_id IN (SELECT story_id FROM s {touched})
+            ORDER BY articles DESC NULLS LAST, story_id LIMIT {TOP_GROUPS}""")
         for row in rows:
             sites = row.pop("sites")
             row["outlets"] = len(sites) if isinstance(sites, (list, tuple)) else sites
@@ -208,7 +215,7 @@ def figures(source: Source, since: Optional[dt.datetime] = None,
                    min(published_date) AS first, max(published_date) AS last
             FROM a SEMI JOIN big USING (dup_group) GROUP BY dup_group
             ORDER BY articles DESC, dup_group""")],
-        "stories": _stories(con, source, columns),
+        "stories": _stories(con, source, columns, since),
         "entities": _entities(con, source, since),
         "failures": _rows(con, f"""
             SELECT stage, reason, count(*) AS count,
