@@ -3,10 +3,11 @@
 Pure functions over per-run aggregates of one site (no DuckDB, no Beam), unit-tested on their own.
 A template change shows as a step: from one run on, a site's articles arrive without dates, without
 authors, without times, as very short text (navigation instead of the story), or much shorter. For
-each measure the site's runs are split in two at every possible run; the split with the largest
-change, with enough articles on both sides, is the candidate, and it is flagged when the change is
-beyond the threshold both over everything since the split and over the last few runs (so a site
-that broke and was fixed again is no longer flagged).
+each measure the site's runs are split in two at every possible run; among the splits with enough
+articles on both sides where things got worse, the one least likely to be chance (largest z
+statistic) is the candidate. It is flagged when its z is beyond MIN_Z (small sites are noisy) and
+the change is beyond the threshold both over everything since the split and over the last few runs
+(so a site that broke and was fixed again is no longer flagged).
 """
 import dataclasses
 from typing import Dict, List, Optional, Sequence
