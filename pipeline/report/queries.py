@@ -165,7 +165,7 @@ def _health(con, min_articles: int) -> Dict:
     sites.sort(key=lambda s: (-len(s["flags"]), -s["articles"], s["site"]))
     return {"min_articles": min_articles, "short_text_words": health.SHORT_TEXT_WORDS,
             "share_change": health.SHARE_CHANGE, "words_ratio": health.WORDS_RATIO,
-            "recent_runs": health.RECENT_RUNS, "sites": sites,
+            "recent_runs": health.RECENT_RUNS, "min_z": health.MIN_Z, "sites": sites,
             "series": {s["site"]: [{"run": p.run, "at": p.at, "n": p.n, "dated": p.dated, "authored": p.authored,
                                     "timed": p.timed, "short": p.short} for p in by_site[s["site"]]]
                        for s in sites if s["flags"]}}

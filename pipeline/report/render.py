@@ -118,7 +118,8 @@ TEMPLATE = r"""<!DOCTYPE html>
   <h2>Extraction health per site</h2>
   <p class="muted">Sites with at least {{ h.min_articles }} articles. Short: fewer than {{ h.short_text_words }} words.
     Flagged: a share that moved by {{ (h.share_change * 100)|round|int }} points or more, or a median word count that fell to
-    {{ (h.words_ratio * 100)|round|int }}% or less, from one run on and still in the last {{ h.recent_runs }} runs.</p>
+    {{ (h.words_ratio * 100)|round|int }}% or less, from one run on, still so in the last {{ h.recent_runs }} runs, and too
+    clear to be chance (z &ge; {{ h.min_z }}).</p>
   {% for site in flagged %}{% if c.health[site.site] %}<div class="figure">{{ c.health[site.site] }}</div>{% endif %}{% endfor %}
   <table id="health-table"><thead><tr><th>site</th><th class="n">articles</th><th class="n">runs</th><th class="n">with date</th><th class="n">with authors</th><th class="n">with time</th><th class="n">median words</th><th class="n">empty or short</th><th>change</th></tr></thead>
   <tbody>{% for s in h.sites[:HEALTH_ROWS] %}<tr{% if s.flags %} class="flagged"{% endif %} data-site="{{ s.site }}"><td>{{ s.site }}</td><td class="n">{{ s.articles }}</td><td class="n">{{ s.runs }}</td>
