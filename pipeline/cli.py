@@ -37,6 +37,7 @@ the Prism runner."""
 EPILOG = "Example: wirebeam run --input 'samples/*' --output out"
 USAGE = ("usage: wirebeam run --input PATTERN [--input PATTERN ...] --output DIR [options]\n\n"
          "Commands:\n  run    run the ingestion pipeline (wirebeam run --help lists every option)\n"
+         "  report summarise an output folder or dataset as HTML or JSON (wirebeam report --help)\n"
          "  --version  print the version")
 
 
@@ -63,6 +64,9 @@ def main(argv=None) -> int:
     if argv[0] == "--version":
         print(f"wirebeam {__version__}")
         return 0
+    if argv[0] == "report":
+        from wirebeam.pipeline.report import main as report_main
+        return report_main(argv[1:])
     if argv[0] != "run":
         print(f"wirebeam: unknown command {argv[0]!r}; try: wirebeam run --help", file=sys.stderr)
         return 2

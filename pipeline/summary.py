@@ -80,3 +80,4 @@ def print_summary(report: dict, out=None) -> None:
     w(f"  entities    {entities_line(report['entities'])}\n")
     w(f"Query it: duckdb -c \"SELECT date, language, title FROM read_parquet('{report['output']}/articles/**/*.parquet', "
       f"hive_partitioning=true)\"\n")
+    w(f"Report: wirebeam report {report['output']}\n")
