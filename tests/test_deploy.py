@@ -34,6 +34,7 @@ NOT_IN_TEMPLATE = {
     "feeds_file": "as feed", "state": "refused with --commit-in-job", "allow_host": "as feed",
     "contact": "as feed", "host_delay": "as feed", "max_items_per_feed": "as feed", "fetch_timeout": "as feed",
     "max_fetch_bytes": "as feed",
+    "report": "refused with --commit-in-job on Dataflow: run `wirebeam report gs://...` after the job",
 }
 
 
