@@ -9,8 +9,9 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from wirebeam.pipeline import dataflow, finalize, output
 from wirebeam.pipeline.assembly import build_pipeline
-from wirebeam.pipeline.checks import (DATAFLOW_RUNNERS, UsageError, check_options, check_runner, dry_run,
-                                      ingested_at, output_folder, runner_name, unknown_arguments)
+from wirebeam.pipeline.checks import (DATAFLOW_RUNNERS, UsageError, check_options, check_runner,
+                                      check_worker_options, dry_run, ingested_at, output_folder, runner_name,
+                                      unknown_arguments)
 from wirebeam.pipeline.options import WirebeamOptions
 from wirebeam.pipeline.summary import print_summary
 from wirebeam.transforms.entities.tag import check_models, resolve_models
@@ -38,6 +39,7 @@ def run(argv) -> int:
         standard.runner = LOCAL_RUNNER
     on_dataflow = runner_name(standard.runner) in DATAFLOW_RUNNERS
     check_runner(standard.runner)
+    check_worker_options(options, standard.runner)
     dry = dry_run(options)
     if on_dataflow:
         dataflow.check_template(options, opts.commit_in_job)
