@@ -9,9 +9,10 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from wirebeam.pipeline import dataflow, finalize, output
 from wirebeam.pipeline.assembly import build_pipeline
-from wirebeam.pipeline.checks import (DATAFLOW_RUNNERS, UsageError, check_options, check_runner,
+from wirebeam.pipeline.checks import (DATAFLOW_RUNNERS, LOCAL_RUNNERS, UsageError, check_options, check_runner,
                                       check_worker_options, dry_run, ingested_at, output_folder, runner_name,
                                       unknown_arguments)
+from wirebeam.pipeline.console import DriverProgress
 from wirebeam.pipeline.options import WirebeamOptions
 from wirebeam.pipeline.summary import print_summary
 from wirebeam.transforms.entities.tag import check_models, resolve_models
@@ -77,7 +78,11 @@ def run(argv) -> int:
     if dry:
         return dataflow.dry_run_report(pipeline, standard.runner, on_dataflow, out_dir, len(paths))
 
-    result = dataflow.submit(pipeline, on_dataflow)
+    if runner_name(standard.runner) in LOCAL_RUNNERS:   # run() blocks until the end: a thread shows progress
+        with DriverProgress(len(paths), opts.progress_seconds):
+            result = dataflow.submit(pipeline, on_dataflow)
+    else:
+        result = dataflow.submit(pipeline, on_dataflow)
     if opts.commit_in_job and on_dataflow:
         dataflow.report_submitted(result, options, out_dir)
         return 0
