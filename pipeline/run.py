@@ -13,6 +13,7 @@ from wirebeam.pipeline.checks import (DATAFLOW_RUNNERS, LOCAL_RUNNERS, UsageErro
                                       check_worker_options, dry_run, ingested_at, output_folder, runner_name,
                                       unknown_arguments)
 from wirebeam.pipeline.console import DriverProgress
+from wirebeam.pipeline.local import local_runner, stop_workers
 from wirebeam.pipeline.options import WirebeamOptions
 from wirebeam.pipeline.summary import print_summary
 from wirebeam.transforms.entities.tag import check_models, resolve_models
@@ -67,7 +68,9 @@ def run(argv) -> int:
              ", dry run" if dry else "")
 
     clock = time.monotonic()
-    pipeline = beam.Pipeline(options=options)
+    local = runner_name(standard.runner) in LOCAL_RUNNERS
+    runner = local_runner(options) if runner_name(standard.runner) == LOCAL_RUNNER else None
+    pipeline = beam.Pipeline(runner=runner, options=options)
     state = feed_state_io.load_state(opts.state) if feeds else None
     written = build_pipeline(pipeline, paths=paths, staging=staging, options=opts, ingested_at=stamp,
                              ner_models=ner_models, feeds=feeds, feed_state=state,
@@ -78,9 +81,13 @@ def run(argv) -> int:
     if dry:
         return dataflow.dry_run_report(pipeline, standard.runner, on_dataflow, out_dir, len(paths))
 
-    if runner_name(standard.runner) in LOCAL_RUNNERS:   # run() blocks until the end: a thread shows progress
-        with DriverProgress(len(paths), opts.progress_seconds):
-            result = dataflow.submit(pipeline, on_dataflow)
+    if local:   # run() blocks until the end: a thread shows progress
+        try:
+            with DriverProgress(len(paths), opts.progress_seconds):
+                result = dataflow.submit(pipeline, on_dataflow)
+        except KeyboardInterrupt:
+            stop_workers()
+            raise
     else:
         result = dataflow.submit(pipeline, on_dataflow)
     if opts.commit_in_job and on_dataflow:
