@@ -166,7 +166,7 @@ def commit(staging: str, output: str, resume: bool = False, stop_after: Optional
             pass
     if not resume:   # from here a stopped commit is resumed, not begun again (that would delete moved files)
         with FileSystems.create(join(staging, MOVING)) as handle:
-            handle.write(b"")
+            handle.write(b"moving\n")   # not empty: Beam's S3 writer cannot finish an object of 0 bytes
     # Not atomic: a reader listing OUTPUT meanwhile can see part of the tables. Only the tables and
     # run.json move (not, e.g., a feed-state update file the job left in the staging folder).
     staged = [m.path for r in FileSystems.match([join(staging, "**")]) for m in r.metadata_list]

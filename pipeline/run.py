@@ -5,6 +5,7 @@ import os
 import time
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from wirebeam.pipeline import dataflow, finalize, output
@@ -33,6 +34,7 @@ def run(argv) -> int:
     if problem:
         raise UsageError(problem)
     options = PipelineOptions(argv)
+    FileSystems.set_options(options)   # the driver's own reads and writes (inputs, staging, commit) use --s3_* etc.
     opts = options.view_as(WirebeamOptions)
     feeds = feed_list(opts, UsageError)
     check_options(opts, feeds)
