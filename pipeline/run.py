@@ -95,6 +95,8 @@ def run(argv) -> int:
     if opts.commit_in_job and on_dataflow:
         dataflow.report_submitted(result, options, out_dir)
         return 0
+    if on_dataflow and getattr(result, "has_job", False):   # the driver cannot count there: the job page does
+        log.info("job %s submitted; its progress: %s", result.job_id(), dataflow.job_page(result, options))
     try:
         outcome = result.wait_until_finish()
     except Exception as exc:  # DataflowRuntimeException and the like: the job failed remotely
