@@ -63,6 +63,7 @@ def _stopped(signum, _frame):
     """Ctrl-C or SIGTERM: the workers of a local run are ended now (Beam's cleanup waits for them), and
     from here on Beam's threads and cleanup code log nothing; the run stops."""
     stop_workers()
+    _signal.append(signal.Signals(signum).name)
     threading.Thread(target=_deadline, daemon=True).start()
     raise KeyboardInterrupt() if signum == signal.SIGINT else KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -70,6 +71,7 @@ def _stopped(signum, _frame):
 INTERRUPTED = "wirebeam: interrupted{how}; the previous output is untouched (the next run removes what this one staged)"
 STOP_SECONDS = 10.0   # longest wait for Beam's cleanup after an interrupt before the driver leaves anyway
 _said = threading.Event()
+_signal = []   # the signal that stopped the run; Beam re-raises a KeyboardInterrupt in a DoFn as a RuntimeError
 
 
 def _say_interrupted(how: str = "") -> None:
@@ -120,6 +122,10 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
+    except Exception:
+        if _signal:   # the interrupt, wrapped by Beam: "RuntimeError: KeyboardInterrupt [while running ...]"
+            return _interrupted(KeyboardInterrupt(*([] if _signal[0] == "SIGINT" else _signal[:1])))
+        raise
 
 
 if __name__ == "__main__":

@@ -16,9 +16,12 @@ TEXT = ("Hamburg - The harbour authority opened a new container terminal on Mond
         "would handle two million containers a year once it is fully running, and that {n} new jobs were created.\n")
 
 
-def _start(inputs, out):
+MULTI = ("--direct_running_mode", "multi_processing", "--direct_num_workers", "2")
+
+
+def _start(inputs, out, *mode):
     return subprocess.Popen([sys.executable, "-m", "wirebeam", "run", "--input", str(inputs), "--output", str(out),
-                             "--direct_running_mode", "multi_processing", "--direct_num_workers", "2"],
+                             *mode],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)   # its own process group, like a shell job
 
@@ -59,7 +62,7 @@ def test_an_interrupted_two_worker_run_says_one_clear_line(inputs, tmp_path, how
     out = tmp_path / "out"
     out.mkdir()
     (out / "run.json").write_text('{"run_id": "before"}', encoding="utf-8")   # a previous run's output
-    process = _start(inputs, out)
+    process = _start(inputs, out, *MULTI)
     workers = _wait_for_workers(process)
     time.sleep(2)   # the workers are running the pipeline now
     if how == "ctrl-c":
@@ -80,3 +83,24 @@ def test_an_interrupted_two_worker_run_says_one_clear_line(inputs, tmp_path, how
     assert "Traceback" not in stderr and "Stream removed" not in stderr and "harness" not in stderr
     assert _gone(workers), f"workers {workers} still run"
     assert (out / "run.json").read_text(encoding="utf-8") == '{"run_id": "before"}'
+
+
+def test_an_interrupted_single_process_run_says_one_clear_line(inputs, tmp_path):
+    """In one process Beam re-raises the KeyboardInterrupt that hits a DoFn as a RuntimeError: still one line."""
+    out = tmp_path / "out"
+    process = _start(inputs, out)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".staging-*")) and time.monotonic() < deadline:   # the run has begun
+        assert process.poll() is None, process.communicate()[1][-3000:]
+        time.sleep(0.2)
+    time.sleep(8)   # Beam is running the pipeline (it needs about 6 s here before the first document)
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        _stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert process.returncode == 130 and len(lines) <= 3, stderr[-5000:]
+    assert sum(line.startswith("wirebeam: interrupted;") for line in lines) == 1, lines
+    assert not (out / "run.json").exists()
