@@ -101,6 +101,21 @@ class ProgressView:
                 f"({share}%){tag_rate}{left}")
 
 
+class _ClearLine(logging.Filter):
+    """On a terminal: a log record (a worker's warning, say) first clears the progress line it would
+    otherwise be appended to; the next update redraws the line."""
+
+    def __init__(self, progress: "DriverProgress"):
+        super().__init__()
+        self.progress = progress
+
+    def filter(self, record):
+        if self.progress._shown_line:
+            self.progress._shown_line = False
+            self.progress.stream.write("\r\x1b[K")
+        return True
+
+
 class DriverProgress:
     """The progress thread of one local run: `with DriverProgress(total_files, seconds):` around
     `pipeline.run()`. `seconds` None: TTY_SECONDS on a terminal, LOG_SECONDS otherwise; 0: off."""
@@ -115,10 +130,15 @@ class DriverProgress:
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._shown = False
+        self._shown_line = False   # the progress line is on the screen now, without a newline after it
+        self._clear = _ClearLine(self)
 
     def __enter__(self):
         if self.seconds <= 0:
             return self
+        if self.tty:
+            for handler in logging.getLogger().handlers:
+                handler.addFilter(self._clear)
         self.folder = tempfile.mkdtemp(prefix="wirebeam-progress-")
         os.environ[PROGRESS_DIR_ENV] = self.folder   # before the workers start: they inherit it
         self._thread = threading.Thread(target=self._loop, name="wirebeam-progress", daemon=True)
@@ -129,7 +149,9 @@ class DriverProgress:
         if self._thread is not None:
             self._stop.set()
             self._thread.join(timeout=5)
-        if self._shown and self.tty:
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self._clear)
+        if self._shown_line:
             self.stream.write("\n")
             self.stream.flush()
         if self.folder is not None:
@@ -152,5 +174,6 @@ class DriverProgress:
         if self.tty:
             self.stream.write("\r" + line + "\x1b[K")
             self.stream.flush()
+            self._shown_line = True
         else:
             log.info("progress %s", line)

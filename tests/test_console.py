@@ -2,6 +2,7 @@
 and shown as one line with the total and the time left (a rewritten line on a terminal, log lines
 otherwise); and a real run that shows them."""
 import io
+import logging
 import os
 import re
 import time
@@ -77,6 +78,23 @@ def test_a_terminal_gets_one_line_rewritten_in_place(monkeypatch):
     text = stream.getvalue()
     assert text.startswith("\r[") and "2/4 input files (50%)" in text and text.endswith("\x1b[K\n"), repr(text)
     assert not os.path.exists(folder) and PROGRESS_DIR_ENV not in os.environ
+
+
+def test_a_log_line_on_the_terminal_clears_the_progress_line_first():
+    stream = Terminal()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with DriverProgress(total_files=4, stream=stream) as progress:
+            progress.show("[2 s] 1/4 input files (25%)")
+            logging.getLogger("wirebeam").warning("a worker said something")
+            progress.show("[4 s] 2/4 input files (50%)")
+    finally:
+        root.removeHandler(handler)
+    assert stream.getvalue() == ("\r[2 s] 1/4 input files (25%)\x1b[K\r\x1b[Ka worker said something\n"
+                                 "\r[4 s] 2/4 input files (50%)\x1b[K\n")
+    assert not handler.filters   # the filter leaves with the run
 
 
 def test_a_run_shows_files_done_of_the_total_in_log_lines(tmp_path):
