@@ -16,6 +16,7 @@ from wirebeam.pipeline.checks import (DATAFLOW_RUNNERS, LOCAL_RUNNERS, UsageErro
 from wirebeam.pipeline.console import DriverProgress
 from wirebeam.pipeline.local import local_runner, stop_workers
 from wirebeam.pipeline.options import WirebeamOptions
+from wirebeam.pipeline.report import write_after_run
 from wirebeam.pipeline.summary import print_summary
 from wirebeam.transforms.entities.tag import check_models, resolve_models
 from wirebeam.transforms.feeds import state as feed_state_io
@@ -45,6 +46,9 @@ def run(argv) -> int:
     check_runner(standard.runner)
     check_worker_options(options, standard.runner)
     dry = dry_run(options)
+    if on_dataflow and opts.commit_in_job and opts.report:
+        raise UsageError("--report needs `wirebeam run` to wait for the job, which it does not on Dataflow with "
+                         "--commit-in-job: run `wirebeam report OUTPUT` when the job is done")
     if on_dataflow:
         dataflow.check_template(options, opts.commit_in_job)
     out_dir = output_folder(opts.output)
@@ -111,11 +115,11 @@ def run(argv) -> int:
             log.error("the job ended but %s has no run.json of run %s", out_dir, run_id)
             return 1
         print_summary(report)
-        return 0
+        return write_after_run(out_dir, opts.report)
     update = feed_state_io.read_update(staging) if feeds else None
     report = finalize.commit_run(staging, out_dir, base_report, time.monotonic() - clock,
                                  finalize.counters(result), committed_by="driver")
     if feeds:
         feed_state_io.save_update(opts.state, state, update)  # only after the output is committed
     print_summary(report)
-    return 0
+    return write_after_run(out_dir, opts.report)
