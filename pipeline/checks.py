@@ -11,6 +11,13 @@ from apache_beam.options.pipeline_options import PipelineOptions, TestOptions
 from wirebeam.transforms.files import is_local
 
 DATAFLOW_RUNNERS = ("DataflowRunner", "TestDataflowRunner")
+# The runners that run on this machine: Beam's DirectRunner engines (wirebeam maps DirectRunner to FnApiRunner)
+LOCAL_RUNNERS = ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner", "PrismRunner")
+# Beam WorkerOptions (flag -> field) that size Dataflow's worker pool; a local run ignores them without a word
+DATAFLOW_WORKER_OPTIONS = {"--num_workers": "num_workers", "--max_num_workers": "max_num_workers",
+                           "--autoscaling_algorithm": "autoscaling_algorithm", "--machine_type": "machine_type",
+                           "--worker_machine_type": "machine_type", "--disk_size_gb": "disk_size_gb"}
+LOCAL_WORKERS = "--direct_num_workers N --direct_running_mode multi_processing"
 
 
 class UsageError(Exception):
@@ -35,7 +42,7 @@ def unknown_arguments(argv) -> Optional[str]:
         if arg.startswith("-"):
             name = arg.split("=", 1)[0]
             close = difflib.get_close_matches(name, flags, n=1, cutoff=0.8)
-            options.append(name + (f" (did you mean {close[0]}?)" if close else ""))
+            options.append(name + (f" (did you mean {_suggestion(close[0])}?)" if close else ""))
         elif not (i and unknown[i - 1].startswith("-") and "=" not in unknown[i - 1]):  # not an unknown option's value
             strays.append(repr(arg))
     problems = []
@@ -47,6 +54,28 @@ def unknown_arguments(argv) -> Optional[str]:
         problems.append(f"arguments that belong to no option: {shown}; each --input takes one pattern, so quote "
                         f"globs to keep the shell from expanding them (--input 'samples/*.txt') or repeat --input")
     return "; ".join(problems) or None
+
+
+def _suggestion(flag: str) -> str:
+    """The flag to suggest for a near miss: for Dataflow's worker-pool flags also the local one."""
+    if flag in DATAFLOW_WORKER_OPTIONS:
+        return f"{LOCAL_WORKERS} on this machine, or {flag} on Dataflow"
+    return flag
+
+
+def check_worker_options(options, runner) -> None:
+    """Dataflow's worker-pool options (--num_workers, --machine_type, ...) on a local runner are a usage
+    error that names the local option: the local runners would ignore them without a word."""
+    from apache_beam.options.pipeline_options import WorkerOptions
+    if runner_name(runner) not in LOCAL_RUNNERS:
+        return
+    workers = options.view_as(WorkerOptions)
+    given = sorted({flag for flag, field in DATAFLOW_WORKER_OPTIONS.items()
+                    if getattr(workers, field, None) is not None and flag != "--worker_machine_type"})
+    if given:
+        raise UsageError(f"{', '.join(given)} {'is a Dataflow option' if len(given) == 1 else 'are Dataflow options'} "
+                         f"that a local run ignores: run N workers on this machine with {LOCAL_WORKERS}, "
+                         f"or pass --runner DataflowRunner")
 
 
 def check_options(opts, feeds: List[str]) -> None:

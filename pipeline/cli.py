@@ -14,11 +14,17 @@ from wirebeam.pipeline.logs import setup_logging  # before apache_beam: it filte
 setup_logging()
 
 import argparse  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 
 from wirebeam import __version__  # noqa: E402
+from wirebeam.pipeline.local import stop_workers  # noqa: E402
 
 # Each command imports what it needs when it runs: `wirebeam report` and `--version` never pay
-# for importing Beam (seconds on a busy machine).
+# for importing Beam (seconds on a busy machine), and a Ctrl-C during the imports of `run` finds
+# the interrupt handler in place.
 
 DESCRIPTION = """Read news articles, extract clean text and metadata, detect the language, mark wire copies,
 tag entities, and write Parquet partitioned by publication date.
@@ -57,6 +63,43 @@ def run(argv) -> int:
     return run_job.run([a for a in argv if a not in ("-v", "--verbose")])
 
 
+def _stopped(signum, _frame):
+    """Ctrl-C or SIGTERM: the workers of a local run are ended now (Beam's cleanup waits for them), and
+    from here on Beam's threads and cleanup code log nothing; the run stops."""
+    stop_workers()
+    _signal.append(signal.Signals(signum).name)
+    threading.Thread(target=_deadline, daemon=True).start()
+    raise KeyboardInterrupt() if signum == signal.SIGINT else KeyboardInterrupt(signal.Signals(signum).name)
+
+
+INTERRUPTED = "wirebeam: interrupted{how}; the previous output is untouched (the next run removes what this one staged)"
+STOP_SECONDS = 10.0   # longest wait for Beam's cleanup after an interrupt before the driver leaves anyway
+_said = threading.Event()
+_signal = []   # the signal that stopped the run; Beam re-raises a KeyboardInterrupt in a DoFn as a RuntimeError
+
+
+def _say_interrupted(how: str = "") -> None:
+    if not _said.is_set():
+        _said.set()
+        print(INTERRUPTED.format(how=how), file=sys.stderr)
+        sys.stderr.flush()
+        sys.stdout.flush()
+
+
+def _deadline() -> None:
+    time.sleep(STOP_SECONDS)
+    _say_interrupted()
+    os._exit(130)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """One line; then, when Beam's threads are still running (a local run), leave without waiting for them."""
+    _say_interrupted(f" ({exc.args[0]})" if exc.args else "")
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        os._exit(130)
+    return 130
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
@@ -71,16 +114,25 @@ def main(argv=None) -> int:
     if argv[0] != "run":
         print(f"wirebeam: unknown command {argv[0]!r}; try: wirebeam run --help", file=sys.stderr)
         return 2
-    from wirebeam.pipeline.checks import UsageError
-    from wirebeam.transforms.entities.tag import NerConfigError
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):   # a killed driver says so in one line, like Ctrl-C
+            signal.signal(signum, _stopped)
+    try:
+        from wirebeam.pipeline.checks import UsageError
+        from wirebeam.transforms.entities.tag import NerConfigError
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     try:
         return run(argv[1:])
     except (UsageError, NerConfigError) as exc:
         print(f"wirebeam: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("wirebeam: interrupted; the previous output is untouched", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+    except Exception:
+        if _signal:   # the interrupt, wrapped by Beam: "RuntimeError: KeyboardInterrupt [while running ...]"
+            return _interrupted(KeyboardInterrupt(*([] if _signal[0] == "SIGINT" else _signal[:1])))
+        raise
 
 
 if __name__ == "__main__":

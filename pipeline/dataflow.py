@@ -47,6 +47,12 @@ def submit(pipeline, on_dataflow: bool):
         raise
 
 
+def job_page(result, options) -> str:
+    """The Dataflow console page of a submitted job, where its progress shows."""
+    gcp = options.view_as(GoogleCloudOptions)
+    return f"https://console.cloud.google.com/dataflow/jobs/{gcp.region}/{result.job_id()}?project={gcp.project}"
+
+
 def report_submitted(result, options, out_dir: str) -> None:
     """What a --commit-in-job launch on Dataflow prints: it does not wait for the job."""
     gcp = options.view_as(GoogleCloudOptions)
@@ -57,8 +63,7 @@ def report_submitted(result, options, out_dir: str) -> None:
     job_id = result.job_id()
     print(f"\nwirebeam: Dataflow job {job_id} submitted; not waiting for it (--commit-in-job).\n"
           f"  output      {out_dir} (the job's last step writes run.json and commits it there)\n"
-          f"  follow it   https://console.cloud.google.com/dataflow/jobs/{gcp.region}/{job_id}"
-          f"?project={gcp.project}")
+          f"  follow it   {job_page(result, options)}")
 
 
 def stages(proto):

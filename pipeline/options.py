@@ -63,9 +63,12 @@ class WirebeamOptions(PipelineOptions):
                   "Nothing is downloaded.")
         _add(group, "shards-per-date", type=int, default=1, metavar="N",
              help="Parquet files per date partition (default 1); raise it for very large days.")
-        _add(group, "progress-seconds", type=float, default=30.0, metavar="SECONDS",
-             help="How often each worker logs how many documents it has extracted and how many articles have "
-                  "passed its entity stage (default 30; 0: never).")
+        _add(group, "progress-seconds", type=float, default=None, metavar="SECONDS",
+             help="How often progress is shown. A local run shows input files done of the total, documents, "
+                  "rate and time left: one line updated every 2 s on a terminal, a log line every 10 s "
+                  "otherwise (the defaults). On Dataflow and Flink each worker logs its own counts (default "
+                  "every 30 s). A number sets both, and on a local run adds each worker's own lines; 0: no "
+                  "progress at all.")
         _add(group, "run-id", default=None, metavar="ID",
              help="Identifier of this run (default: derived from the start time); used for the staging folder.")
         _add(group, "ingested-at", default=None, metavar="ISO8601",

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import shutil
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 STAGING_PREFIX = ".staging-"
 TABLES = ("articles", "failures")
 RUN_JSON = "run.json"
+# In an object-store staging folder: the old output is deleted and the move has begun (see commit)
+MOVING = ".moving"
 
 
 def staging_path(output: str, run_id: str) -> str:
@@ -29,12 +31,15 @@ def staging_path(output: str, run_id: str) -> str:
 
 
 def prepare_staging(output: str, run_id: str) -> str:
-    """Create OUTPUT/.staging-RUN_ID, after removing staging folders that crashed runs left."""
+    """Create OUTPUT/.staging-RUN_ID, after removing staging folders that crashed runs left (on an
+    object store after finishing the commit a crashed run had begun: `repair`)."""
     if is_local(output):
         os.makedirs(output, exist_ok=True)
         for name in os.listdir(output):
             if name.startswith(STAGING_PREFIX):
                 shutil.rmtree(os.path.join(output, name), ignore_errors=True)
+    else:
+        repair(output)
     staging = staging_path(output, run_id)
     if is_local(staging):
         os.makedirs(staging)
@@ -110,9 +115,35 @@ def write_run_json(staging: str, report: Dict) -> None:
         handle.write((json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
 
 
-def commit(staging: str, output: str, resume: bool = False) -> None:
+def repair(output: str) -> None:
+    """Object stores: the staging folders that runs which stopped left in OUTPUT. One with run.json had
+    finished its run and begun its commit: the commit is done now (resumed where it stopped when its move
+    had begun, MOVING), so OUTPUT holds that run's whole output again. The others are deleted."""
+    try:
+        staged = [m.path for r in FileSystems.match([join(output, STAGING_PREFIX + "*/" + RUN_JSON)])
+                  for m in r.metadata_list]
+        folders = {m.path[len(output):].lstrip("/").split("/", 1)[0]
+                   for r in FileSystems.match([join(output, STAGING_PREFIX + "*/**")]) for m in r.metadata_list}
+    except Exception:   # nothing there yet (a new bucket path), or nothing to list
+        return
+    finished = sorted(path.rsplit("/", 2)[-2] for path in staged)
+    for name in finished[-1:]:   # the latest: its run.json holds the run_id, and run ids start with the time
+        staging = join(output, name)
+        resume = FileSystems.exists(join(staging, MOVING))
+        log.warning("%s: the commit of an earlier run stopped %s; finishing it now", output,
+                    "half-way" if resume else "before it began")
+        commit(staging, output, resume=resume)
+    for name in sorted(folders - set(finished[-1:])):
+        try:
+            FileSystems.delete([join(output, name) + "/"])
+        except Exception:
+            pass
+
+
+def commit(staging: str, output: str, resume: bool = False, stop_after: Optional[int] = None) -> None:
     """Replace OUTPUT's articles/, failures/ and run.json by the staged ones. `resume` (object stores
-    only): an earlier attempt of this commit stopped halfway; move what is still staged, delete nothing."""
+    only): an earlier attempt of this commit stopped halfway; move what is still staged, delete nothing.
+    `stop_after` (object stores; tests): stop after moving that many files, as a commit that dies does."""
     if is_local(output):
         trash = staging + ".old"
         os.makedirs(trash)
@@ -133,6 +164,9 @@ def commit(staging: str, output: str, resume: bool = False) -> None:
             FileSystems.delete([path])
         except Exception:
             pass
+    if not resume:   # from here a stopped commit is resumed, not begun again (that would delete moved files)
+        with FileSystems.create(join(staging, MOVING)) as handle:
+            handle.write(b"moving\n")   # not empty: Beam's S3 writer cannot finish an object of 0 bytes
     # Not atomic: a reader listing OUTPUT meanwhile can see part of the tables. Only the tables and
     # run.json move (not, e.g., a feed-state update file the job left in the staging folder).
     staged = [m.path for r in FileSystems.match([join(staging, "**")]) for m in r.metadata_list]
@@ -141,7 +175,9 @@ def commit(staging: str, output: str, resume: bool = False) -> None:
             if rel == RUN_JSON or rel.split("/", 1)[0] in TABLES]
     # run.json last: its presence in OUTPUT says the move is complete
     keep.sort(key=lambda item: item[1] == RUN_JSON)
-    for path, rel in keep:
+    for moved, (path, rel) in enumerate(keep):
+        if stop_after is not None and moved >= stop_after:
+            return
         FileSystems.rename([path], [join(output, rel)])
     rest = [path for path, rel in zip(staged, relative) if (path, rel) not in keep]
     if rest:

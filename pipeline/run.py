@@ -5,12 +5,16 @@ import os
 import time
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from wirebeam.pipeline import dataflow, finalize, output
 from wirebeam.pipeline.assembly import build_pipeline
-from wirebeam.pipeline.checks import (DATAFLOW_RUNNERS, UsageError, check_options, check_runner, dry_run,
-                                      ingested_at, output_folder, runner_name, unknown_arguments)
+from wirebeam.pipeline.checks import (DATAFLOW_RUNNERS, LOCAL_RUNNERS, UsageError, check_options, check_runner,
+                                      check_worker_options, dry_run, ingested_at, output_folder, runner_name,
+                                      unknown_arguments)
+from wirebeam.pipeline.console import DriverProgress
+from wirebeam.pipeline.local import local_runner, stop_workers
 from wirebeam.pipeline.options import WirebeamOptions
 from wirebeam.pipeline.report import write_after_run
 from wirebeam.pipeline.summary import print_summary
@@ -31,6 +35,7 @@ def run(argv) -> int:
     if problem:
         raise UsageError(problem)
     options = PipelineOptions(argv)
+    FileSystems.set_options(options)   # the driver's own reads and writes (inputs, staging, commit) use --s3_* etc.
     opts = options.view_as(WirebeamOptions)
     feeds = feed_list(opts, UsageError)
     check_options(opts, feeds)
@@ -39,6 +44,7 @@ def run(argv) -> int:
         standard.runner = LOCAL_RUNNER
     on_dataflow = runner_name(standard.runner) in DATAFLOW_RUNNERS
     check_runner(standard.runner)
+    check_worker_options(options, standard.runner)
     dry = dry_run(options)
     if on_dataflow and opts.commit_in_job and opts.report:
         raise UsageError("--report needs `wirebeam run` to wait for the job, which it does not on Dataflow with "
@@ -68,7 +74,9 @@ def run(argv) -> int:
              ", dry run" if dry else "")
 
     clock = time.monotonic()
-    pipeline = beam.Pipeline(options=options)
+    local = runner_name(standard.runner) in LOCAL_RUNNERS
+    runner = local_runner(options) if runner_name(standard.runner) == LOCAL_RUNNER else None
+    pipeline = beam.Pipeline(runner=runner, options=options)
     state = feed_state_io.load_state(opts.state) if feeds else None
     written = build_pipeline(pipeline, paths=paths, staging=staging, options=opts, ingested_at=stamp,
                              ner_models=ner_models, feeds=feeds, feed_state=state,
@@ -79,10 +87,20 @@ def run(argv) -> int:
     if dry:
         return dataflow.dry_run_report(pipeline, standard.runner, on_dataflow, out_dir, len(paths))
 
-    result = dataflow.submit(pipeline, on_dataflow)
+    if local:   # run() blocks until the end: a thread shows progress
+        try:
+            with DriverProgress(len(paths), opts.progress_seconds):
+                result = dataflow.submit(pipeline, on_dataflow)
+        except KeyboardInterrupt:
+            stop_workers()
+            raise
+    else:
+        result = dataflow.submit(pipeline, on_dataflow)
     if opts.commit_in_job and on_dataflow:
         dataflow.report_submitted(result, options, out_dir)
         return 0
+    if on_dataflow and getattr(result, "has_job", False):   # the driver cannot count there: the job page does
+        log.info("job %s submitted; its progress: %s", result.job_id(), dataflow.job_page(result, options))
     try:
         outcome = result.wait_until_finish()
     except Exception as exc:  # DataflowRuntimeException and the like: the job failed remotely

@@ -19,6 +19,7 @@ from apache_beam.metrics import Metrics
 
 from wirebeam.schemas import Document
 from wirebeam.transforms.failures import FAILURES, describe, fail
+from wirebeam.transforms.progress import Progress
 from wirebeam.transforms.files import (CHUNK, GZIP_MAGIC, SNIFF_BYTES, TooLarge, bounded_read, is_local, open_raw,
                                         sniff_format)
 from wirebeam.transforms.warc import LONGER_THAN_DECLARED, read_warc, record_source
@@ -150,8 +151,13 @@ class ReadDocuments(beam.DoFn):
         self.max_line_bytes = max_line_bytes
         self.files = Metrics.counter("read", "files")
         self.documents = Metrics.counter("read", "documents")
+        self.done = Progress("files read", 0, key="files")   # the driver's "files done of the total"
 
     def process(self, path: str):
+        yield from self._documents(path)
+        self.done.add()   # after the last document: fused steps downstream (extraction) have handled them
+
+    def _documents(self, path: str):
         self.files.inc()
         fmt = input_format(path)
         if fmt is None:

@@ -184,7 +184,7 @@ class TagEntities(beam.DoFn):
     def __init__(self, models: Dict[str, str], batch_size: int = 64, progress_seconds: float = PROGRESS_SECONDS):
         self.models = dict(models)
         self.batch_size = batch_size
-        self.progress = Progress("articles through the entity stage", progress_seconds)
+        self.progress = Progress("articles through the entity stage", progress_seconds, key="tagged")
         self.nlp = {}
         self.places = {}
         self.cache = None

@@ -189,7 +189,8 @@ class ExtractArticles(beam.DoFn):
     def __init__(self, timeout: float = 0, memory_mib: int = 0, progress_seconds: float = PROGRESS_SECONDS):
         self.timeout, self.memory_mib = timeout, memory_mib
         self.articles = Metrics.counter("extract", "articles")
-        self.progress = Progress("documents extracted", progress_seconds)
+        self.progress = Progress("documents extracted", progress_seconds, key="documents")
+        self.extracted = Progress("articles extracted", 0, key="articles")   # the entity stage's total
         self._isolated = None
 
     def setup(self):
@@ -226,6 +227,7 @@ class ExtractArticles(beam.DoFn):
             yield fail(value["source"], value["stage"], value["reason"], value["detail"])
             return
         self.articles.inc()
+        self.extracted.add()
         yield value
 
 
