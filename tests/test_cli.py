@@ -88,6 +88,7 @@ def test_an_output_that_is_a_file_or_not_writable_is_a_clear_error(tmp_path, out
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "keep me"
 
 
+@needs(SEEDS)
 def test_seeds_give_five_german_articles_in_five_groups(tmp_path):
     out = tmp_path / "out"
     result = run_cli("run", "--input", f"{SEEDS}/*", "--output", out)
