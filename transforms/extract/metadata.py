@@ -1,0 +1,474 @@
+"""Article metadata users can trust: the headline, the people who wrote it, when it was published.
+
+Pure functions over the parsed page (an lxml tree, read before trafilatura prunes it):
+
+* `choose_headline`: the headline is what most of the page's own sources agree on -- JSON-LD
+  `headline` of the article, og:title, twitter:title, the first h1, `<title>` -- after the site's
+  name is taken off where it is added as a prefix or suffix (" | DW | 28.04.2023", " - WELT").
+  A segment is the site's name when it matches og:site_name, the publisher in JSON-LD, the
+  application name or the domain, when it is a date, or when another source gives the title
+  without it. A segment is only cut at a separator with spaces around it, and never when less
+  than `_MIN_HEADLINE_WORDS` words would remain.
+* `page_authors`: people named as the article's authors in JSON-LD (`author` of the article,
+  `@id` references resolved, Person vs Organization by type), else in meta author /
+  article:author, else in byline elements (rel/itemprop/class "author"). Organisations stay only
+  when no person is named (a desk byline such as "Redaktion hessenschau.de" is the page's own
+  credit); names with a legal form (GmbH, AG, Verlag...), the site's own name beside a person,
+  places, e-mail addresses, URLs and bare role words ("Redaktion", "Autor") go; role prefixes
+  ("Von", "Autor") and trailing initials "(obe)" are cut; news agencies go to `agencies`.
+* `stated_published`: the publication time the page states, JSON-LD first (what the publisher's
+  CMS wrote), then meta tags, microdata and `<time pubdate>`; a value with an offset beats one
+  without. Modification dates are never read.
+"""
+import json
+import re
+import unicodedata
+from typing import Iterable, List, Optional, Tuple
+from urllib.parse import urlparse
+
+from wirebeam.transforms.dates import parse_published
+from wirebeam.transforms.extract.agencies import agency_name
+
+_MIN_HEADLINE_WORDS = 2     # a title never shrinks below this many words
+_MAX_AFFIX_WORDS = 6        # a site name, section or date affix is short
+_MAX_AUTHOR_WORDS = 6       # a longer "author" is a sentence or a credit line, not a name
+# " | ", " - ", " – ", " — ", " · ", " :: ", " // ", " » ": separators of title affixes (spaces around them,
+# so "Corona-Zeit" or "20:30" are never cut)
+_SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|\u00b7|::|//|\u00bb|\u2022)\s+")
+_DATE_SEGMENT = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$|^\d{1,2}\.?\s+\w+\.?\s+\d{4}$")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_QUOTES = re.compile("[\"'\u00ab\u00bb\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2039\u203a]")
+_HOST_NOISE = frozenset({"www", "m", "amp", "mobile", "news", "com", "de", "org", "net", "at", "ch", "uk", "co",
+                         "li", "lu", "fr", "it", "es", "eu", "info", "online", "html"})
+ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "LiveBlogPosting", "AnalysisNewsArticle",
+                           "BackgroundNewsArticle", "OpinionNewsArticle", "ReportageNewsArticle",
+                           "ReviewNewsArticle", "ScholarlyArticle", "TechArticle", "Report", "SatiricalArticle"})
+_ORG_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "EducationalOrganization",
+                        "GovernmentOrganization", "LocalBusiness", "OnlineBusiness", "WebSite", "Brand"})
+# Words that make a name an organisation: legal forms and media words (German and English).
+_ORG_WORDS = re.compile(
+    r"\b(?:gmbh|ag|kg|kgaa|ohg|e\.?\s?v|se|ltd|llc|inc|plc|corp|corporation|company|co|verlag\w*|"
+    r"media|medien|mediengruppe|online|zeitung|zeitschrift|nachrichten|news|newsroom|press|presse|"
+    r"publishing|publishers?|rundfunk|fernsehen|radio|tv|television|broadcasting|network|magazin|magazine|"
+    r"group|gruppe|holding)\b", re.I)
+# Words that are a role or a desk on their own, never a name.
+_ROLE_ONLY = re.compile(
+    r"^(?:red|redaktion|die redaktion|editorial|editors?|staff|staff writers?|newsdesk|autor(?:in|en)?|authors?|"
+    r"reporter(?:in)?|korrespondent(?:in)?|agenturen|agencies|agency|admin|administrator|gast(?:autor)?|"
+    r"guest|team|online|web|desk|unknown|anonym|anonymous|none|null)\.?$", re.I)
+_ROLE_PREFIX = re.compile(
+    r"^(?:von|by|autor(?:in)?|author|text|texte|reporter(?:in)?|written by|geschrieben von|ein (?:bericht|kommentar) von)"
+    r"\s*:?\s+", re.I)
+# Places credited beside a desk ("hessenschau.de, Frankfurt, Germany"): countries and the credit
+# words that stand for them; a place is never a byline.
+_PLACE = re.compile(
+    r"^(?:germany|deutschland|austria|\u00f6sterreich|switzerland|schweiz|suisse|luxemburg|luxembourg|"
+    r"liechtenstein|usa|united states|uk|united kingdom|england|france|frankreich|europe|europa|"
+    r"berlin|hamburg|m\u00fcnchen|munich|k\u00f6ln|cologne|frankfurt(?: am main)?|wien|vienna|z\u00fcrich|zurich|"
+    r"london|new york|paris|washington|br\u00fcssel|brussels)$", re.I)
+_INITIALS_SUFFIX = re.compile(r"\s*\((?:[a-z\u00e0-\u00ff]{2,5})\)$")
+_DOMAIN = re.compile(r"\w\.(?:[a-z]{2,3}|online|info|news)\b", re.I)   # "ndr.de", "ORF.at"
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\bund\b|\band\b|&|\||\bsowie\b)\s*", re.I)
+_META_AUTHORS = ('//meta[@name="author" or @property="author" or @name="article:author" '
+                 'or @property="article:author" or @name="dc.creator" or @name="DC.creator" '
+                 'or @name="sailthru.author" or @name="parsely-author"]/@content')
+_BYLINES = ('//body//*[@rel="author"] | //body//*[@itemprop="author"] | '
+            '//body//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
+            'or contains(concat(" ", normalize-space(@class), " "), " author ") '
+            'or contains(concat(" ", normalize-space(@class), " "), " author-name ") '
+            'or contains(concat(" ", normalize-space(@class), " "), " byline__author ")]')
+_SITE_META = ('//meta[@property="og:site_name" or @name="og:site_name" or @name="application-name" '
+              'or @name="apple-mobile-web-app-title" or @name="twitter:site" or @name="publisher" '
+              'or @property="article:publisher"]/@content')
+_URL_META = '//link[@rel="canonical"]/@href | //meta[@property="og:url" or @name="og:url"]/@content'
+# Stated publication times, by source, most trusted first (never modification dates).
+_PUBLISHED_META = (
+    '//meta[translate(@property, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz") = $n '
+    'or translate(@name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz") = $n]/@content')
+_PUBLISHED_NAMES = ("article:published_time", "article:published:time", "og:article:published_time",
+                    "og:published_time", "published_time", "dc.date.issued", "dcterms.issued", "dc.date",
+                    "parsely-pub-date", "sailthru.date", "pubdate", "publishdate", "publish-date",
+                    "date", "datepublished")
+_PUBLISHED_MARKUP = ('//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime',
+                     '//time[@pubdate]/@datetime')
+_TZ_NAMES = {"UTC": "+00:00", "GMT": "+00:00", "CET": "+01:00", "CEST": "+02:00", "MEZ": "+01:00",
+             "MESZ": "+02:00", "BST": "+01:00", "EST": "-05:00", "EDT": "-04:00", "CST": "-06:00",
+             "CDT": "-05:00", "MST": "-07:00", "MDT": "-06:00", "PST": "-08:00", "PDT": "-07:00"}
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                       "nov", "dec"), 1)}
+_JAVA_DATE = re.compile(r"^\w{3} (\w{3}) (\d{1,2}) (\d{2}:\d{2}:\d{2}) ([A-Z]{3,4}) (\d{4})$")  # Fri Apr 28 19:20:36 CEST 2023
+
+
+# ------------------------------------------------------------------------------------------------
+# JSON-LD
+# ------------------------------------------------------------------------------------------------
+
+def _types(obj: dict) -> set:
+    types = obj.get("@type")
+    types = types if isinstance(types, list) else [types]
+    # "NewsArticle", "schema:NewsArticle" or "https://schema.org/NewsArticle"
+    return {re.split(r"[/:#]", t)[-1] for t in types if isinstance(t, str)}
+
+
+def ld_objects(tree) -> List[dict]:
+    """Every JSON-LD object of the page: top-level objects, list items and `@graph` members.
+    Broken JSON is skipped."""
+    out: List[dict] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()') if tree is not None else ():
+        try:
+            data = json.loads(script)
+        except (ValueError, RecursionError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack[:0] = item
+            elif isinstance(item, dict):
+                out.append(item)
+                if isinstance(item.get("@graph"), list):
+                    stack[:0] = item["@graph"]
+    return out
+
+
+def ld_articles(objects: List[dict]) -> List[dict]:
+    """The article objects among the JSON-LD objects (by @type)."""
+    return [o for o in objects if _types(o) & ARTICLE_TYPES]
+
+
+def _text(value) -> Optional[str]:
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+    if not isinstance(value, str):
+        return None
+    import html as _html
+    text = " ".join(_html.unescape(value).split())
+    return text or None
+
+
+# ------------------------------------------------------------------------------------------------
+# Site names and headline
+# ------------------------------------------------------------------------------------------------
+
+def _compact(text: str) -> str:
+    return "".join(_WORD.findall(unicodedata.normalize("NFKC", text or "").casefold()))
+
+
+def page_host(tree, url: Optional[str]) -> Optional[str]:
+    """The page's host: from `url`, else from its canonical link or og:url."""
+    for candidate in [url, *(tree.xpath(_URL_META) if tree is not None else [])]:
+        host = urlparse(str(candidate or "").strip()).hostname
+        if host:
+            return host
+    return None
+
+
+def site_names(tree, url: Optional[str] = None, objects: Iterable[dict] = ()) -> List[str]:
+    """What the page calls its site: og:site_name, application names, the JSON-LD publisher and
+    the host ("www.mdr.de" -> "mdr.de", "mdr")."""
+    names = [str(v) for v in (tree.xpath(_SITE_META) if tree is not None else []) if not str(v).startswith("http")]
+    for obj in objects:
+        publisher = obj.get("publisher") if isinstance(obj, dict) else None
+        for p in publisher if isinstance(publisher, list) else [publisher]:
+            if isinstance(p, dict) and _text(p.get("name")):
+                names.append(_text(p.get("name")))
+        if _types(obj) & {"WebSite", "NewsMediaOrganization"} and _text(obj.get("name")):
+            names.append(_text(obj.get("name")))
+    host = page_host(tree, url)
+    if host:
+        labels = host.lower().split(".")
+        names.append(".".join(labels[-2:]) if labels[0] in _HOST_NOISE and len(labels) > 2 else host)
+        names.extend(label for label in labels if label not in _HOST_NOISE and len(label) > 1)
+    return [n.strip(" @") for n in dict.fromkeys(names) if n and n.strip(" @")]
+
+
+def _is_site_segment(segment: str, names: List[str]) -> bool:
+    """The segment is the site's name (or a part of it, or it with the domain), or a date."""
+    words = _WORD.findall(segment.casefold())
+    if not words or len(words) > _MAX_AFFIX_WORDS:
+        return False
+    if _DATE_SEGMENT.match(segment.strip()):
+        return True
+    seg = _compact(segment)
+    for name in names:
+        comp = _compact(name)
+        if not comp:
+            continue
+        if seg == comp or (min(len(seg), len(comp)) >= 3 and (comp.startswith(seg) or seg.startswith(comp)) and
+                          min(len(seg), len(comp)) / max(len(seg), len(comp)) >= 0.5):
+            return True
+        name_words = set(_WORD.findall(name.casefold()))
+        if name_words and set(words) <= name_words and len(seg) >= 2:
+            return True
+    return False
+
+
+def split_segments(title: str) -> Tuple[List[str], List[str]]:
+    """A title's segments and the separators between them."""
+    parts = _SEPARATOR.split(title)
+    seps = _SEPARATOR.findall(title)
+    return parts, seps
+
+
+def _join(parts: List[str], seps: List[str]) -> str:
+    out = parts[0]
+    for sep, part in zip(seps, parts[1:]):
+        out += sep + part
+    return out
+
+
+def strip_site_affixes(title: Optional[str], names: List[str], others: Iterable[str] = ()) -> Optional[str]:
+    """`title` without the site's name (or a date, or a segment other sources leave out) where it
+    stands as a prefix or suffix at a separator. At least _MIN_HEADLINE_WORDS words stay."""
+    if not title:
+        return title
+    parts, seps = split_segments(title)
+    others = {_norm(o) for o in others if o}
+    changed = True
+    while changed and len(parts) > 1:
+        changed = False
+        for end in (-1, 0):
+            rest_parts = parts[:-1] if end == -1 else parts[1:]
+            rest_seps = seps[:-1] if end == -1 else seps[1:]
+            rest = _join(rest_parts, rest_seps)
+            if len(_WORD.findall(rest)) < _MIN_HEADLINE_WORDS:
+                continue
+            if _is_site_segment(parts[end], names) or (_norm(rest) in others and
+                                                       len(_WORD.findall(parts[end])) <= _MAX_AFFIX_WORDS):
+                parts, seps, changed = rest_parts, rest_seps, True
+                break
+    return _join(parts, seps)
+
+
+def _norm(text: Optional[str]) -> str:
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    return " ".join(_QUOTES.sub("", text).split())
+
+
+def headline_candidates(tree, objects: List[dict]) -> List[Tuple[str, str]]:
+    """(source, text) of every place the page states its headline, most trusted first."""
+    found = []
+    for article in ld_articles(objects):
+        text = _text(article.get("headline")) or _text(article.get("name"))
+        if text:
+            found.append(("ld", text))
+            break
+    if tree is not None:
+        for source, query in (("og", '//meta[@property="og:title" or @name="og:title"]/@content'),
+                              ("twitter", '//meta[@name="twitter:title" or @property="twitter:title"]/@content')):
+            value = next((_text(str(v)) for v in tree.xpath(query) if _text(str(v))), None)
+            if value:
+                found.append((source, value))
+        h1 = tree.find(".//body//h1")
+        if h1 is not None and _text(h1.text_content()):
+            found.append(("h1", _text(h1.text_content())))
+        title = tree.findtext(".//head/title") or tree.findtext(".//title")
+        if _text(title):
+            found.append(("title", _text(title)))
+    return found
+
+
+def choose_headline(candidates: List[Tuple[str, str]], names: List[str]) -> Optional[str]:
+    """The article's headline from (source, text) candidates (`headline_candidates`), each with
+    the site's affixes removed: the JSON-LD `headline` (schema.org's field for exactly this), else
+    og:title, the h1, twitter:title, `<title>`. When og:title is the JSON-LD headline without a
+    leading kicker ("Neue Leipziger Schule: ..."), og:title: the kicker is not the headline."""
+    texts = [text for _, text in candidates]
+    stripped = {}
+    for source, text in candidates:
+        stripped.setdefault(source, strip_site_affixes(text, names, [o for o in texts if o is not text]))
+    ld, og = stripped.get("ld"), stripped.get("og")
+    if ld and og and _norm(og) != _norm(ld) and _norm(ld).endswith(_norm(og)):
+        return og
+    return next((stripped[s] for s in ("ld", "og", "h1", "twitter", "title") if stripped.get(s)), None)
+
+
+# ------------------------------------------------------------------------------------------------
+# Authors
+# ------------------------------------------------------------------------------------------------
+
+def _person_name(obj: dict) -> Optional[str]:
+    name = _text(obj.get("name"))
+    if not name and (_text(obj.get("givenName")) or _text(obj.get("familyName"))):
+        name = " ".join(filter(None, (_text(obj.get("givenName")), _text(obj.get("familyName")))))
+    return name
+
+
+def ld_authors(objects: List[dict]) -> List[Tuple[str, str]]:
+    """(name, "person" | "org" | "unknown") of the authors of the page's JSON-LD articles, with
+    `@id` references resolved against the page's other objects."""
+    by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and len(o) > 1}
+    out = []
+    for article in ld_articles(objects):
+        stack = [article.get("author") or article.get("creator")]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack[:0] = item
+            elif isinstance(item, str):
+                out.append((item, "unknown"))
+            elif isinstance(item, dict):
+                if set(item) <= {"@id", "@type"} and item.get("@id") in by_id:
+                    item = by_id[item["@id"]]
+                name = _person_name(item)
+                if name:
+                    types = _types(item)
+                    kind = "org" if types & _ORG_TYPES else "person" if "Person" in types else "unknown"
+                    out.append((name, kind))
+        if out:
+            break
+    return out
+
+
+def meta_authors(tree) -> List[str]:
+    return [str(v) for v in tree.xpath(_META_AUTHORS)] if tree is not None else []
+
+
+def byline_authors(tree) -> List[str]:
+    """Names in the page's byline elements (rel/itemprop/class "author", class "byline")."""
+    out = []
+    for element in tree.xpath(_BYLINES)[:10] if tree is not None else ():
+        named = element.xpath('.//*[@itemprop="name"]')
+        text = _text((named[0] if named else element).text_content())
+        if text and len(text) <= 120:
+            out.append(text)
+    return out
+
+
+def _is_org(name: str, names: List[str]) -> bool:
+    return bool(_ORG_WORDS.search(name) or _DOMAIN.search(name)) or _is_site_segment(name, names)
+
+
+def split_author(raw: str) -> List[str]:
+    """One author field -> the names in it, role prefixes, e-mail addresses and "(abc)" initials cut."""
+    if not raw or _EMAIL.fullmatch(raw.strip()) or raw.strip().lower().startswith(("http://", "https://")):
+        return []
+    text = _EMAIL.sub("", " ".join(raw.split()))
+    out = []
+    for part in _AUTHOR_SPLIT.split(text):
+        part = _ROLE_PREFIX.sub("", part.strip(" .:-\u2013\u2014()[]")).strip()
+        part = _INITIALS_SUFFIX.sub("", part).strip()
+        if part:
+            out.append(part)
+    return out
+
+
+def clean_authors(candidates: List[Tuple[str, str]], names: List[str]) -> Tuple[List[str], List[str]]:
+    """(name, kind) candidates -> (authors, agencies). People first; organisations only when no
+    person is named; agencies apart; places, roles and legal-form names out."""
+    people, orgs, agencies = [], [], []
+    for raw, kind in candidates:
+        parts = [raw.strip()] if kind == "person" and not _AUTHOR_SPLIT.search(raw) else split_author(raw)
+        for part in parts:
+            words = part.split()
+            if not words or len(words) > _MAX_AUTHOR_WORDS or _ROLE_ONLY.match(part) or _PLACE.match(part):
+                continue
+            if not any(ch.isalpha() for ch in part):
+                continue
+            agency = agency_name(part)
+            if agency:
+                agencies.append(agency)
+            elif kind == "org" or (kind != "person" and _is_org(part, names)):
+                if not re.search(r"\b(?:gmbh|ag|kg|ltd|llc|inc|plc|co\.? kg|e\.v)\b", part, re.I):
+                    orgs.append(part)
+            else:
+                people.append(part)
+    authors = people or orgs[:1]
+    return list(dict.fromkeys(authors)), list(dict.fromkeys(agencies))
+
+
+def author_candidates(tree, objects: List[dict]) -> List[List[Tuple[str, str]]]:
+    """(name, kind) lists from each source, most specific first: JSON-LD, meta tags, bylines."""
+    return [ld_authors(objects), [(a, "unknown") for a in meta_authors(tree)],
+            [(a, "unknown") for a in byline_authors(tree)]]
+
+
+def page_authors(sources: List[List[Tuple[str, str]]], names: List[str],
+                 fallback: Iterable[str] = ()) -> Tuple[List[str], List[str]]:
+    """The article's authors and credited agencies (see the module docstring), from the first
+    source (`author_candidates`, then `fallback`: trafilatura's authors) that names a person; the
+    JSON-LD author wins whatever it names; else the first source that names anyone."""
+    sources = [*sources, [(a, "unknown") for a in fallback]]
+    best: Tuple[List[str], List[str]] = ([], [])
+    for i, candidates in enumerate(sources):
+        authors, agencies = clean_authors(candidates, names)
+        people = [a for a in authors if not _is_org(a, names)]
+        if people or (i == 0 and (authors or agencies)):
+            return authors, agencies
+        if (authors or agencies) and not (best[0] or best[1]):
+            best = (authors, agencies)
+    return best
+
+
+# ------------------------------------------------------------------------------------------------
+# Publication time
+# ------------------------------------------------------------------------------------------------
+
+def _from_java_date(value: str) -> Optional[str]:
+    """"Fri Apr 28 19:20:36 CEST 2023" (Java's Date.toString) -> ISO 8601, when the zone is known."""
+    m = _JAVA_DATE.match(value.strip())
+    if not m or m.group(1).lower()[:3] not in _MONTHS or m.group(4) not in _TZ_NAMES:
+        return None
+    month = _MONTHS[m.group(1).lower()[:3]]
+    return f"{m.group(5)}-{month:02d}-{int(m.group(2)):02d}T{m.group(3)}{_TZ_NAMES[m.group(4)]}"
+
+
+def normalise_stated(value) -> Optional[str]:
+    """A stated date as ISO 8601 parse_published accepts: "+0200" offsets, a space for "T" and
+    Java-style dates are common in page markup."""
+    text = " ".join(str(value or "").split())
+    if not text:
+        return None
+    java = _from_java_date(text)
+    if java:
+        return java
+    text = re.sub(r"(\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*([+-]\d{2})(\d{2})$", r"\1\2:\3", text)
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    return text if parse_published(text) else None
+
+
+def stated_published(tree, objects: Optional[List[dict]] = None) -> List[Tuple[str, str]]:
+    """(source, ISO value) of every publication date the page states, most trusted source first:
+    JSON-LD datePublished of the article, meta tags, microdata, `<time pubdate>`."""
+    objects = ld_objects(tree) if objects is None else objects
+    found = []
+    for article in ld_articles(objects):
+        value = normalise_stated(article.get("datePublished")) if isinstance(article.get("datePublished"), str) else None
+        if value:
+            found.append(("ld", value))
+    if tree is not None:
+        for name in _PUBLISHED_NAMES:
+            found += [("meta", v) for v in map(normalise_stated, tree.xpath(_PUBLISHED_META, n=name)) if v]
+        for query in _PUBLISHED_MARKUP:
+            found += [("markup", v) for v in map(normalise_stated, tree.xpath(query)) if v]
+    return list(dict.fromkeys(found))
+
+
+def publication_time(stated: List[Tuple[str, str]], day: Optional[str]) -> Optional[str]:
+    """The page's publication time: the first stated value with a time and an offset, else the
+    first with a time on htmldate's `day`, else `day`. A value with an offset outranks `day`
+    (htmldate's day can be a dateline's or the modification's)."""
+    parsed = [(source, parse_published(value)) for source, value in stated]
+    timed = [p for _, p in parsed if p is not None and p.precision == "time"]
+    with_offset = [p for p in timed if p.iso[-6] in "+-" and p.iso[-3] == ":"]
+    if with_offset:
+        found = with_offset[0]
+        # the same wall-clock time as a naive value stated first: the offset completes it
+        return found.iso
+    reference = parse_published(day)
+    for p in timed:
+        if reference is None or reference.day == p.day:
+            return p.iso
+    if reference is not None:
+        return reference.iso
+    return next((p.iso for _, p in parsed if p is not None), None)
+
+
+def page_metadata(tree, url: Optional[str] = None) -> dict:
+    """Everything this module reads from one page, before trafilatura prunes the tree:
+    JSON-LD objects, site names, headline candidates, stated publication times."""
+    objects = ld_objects(tree)
+    return {"objects": objects, "names": site_names(tree, url, objects),
+            "headlines": headline_candidates(tree, objects), "stated": stated_published(tree, objects),
+            "authors": author_candidates(tree, objects)}
