@@ -66,18 +66,31 @@ _PLACE = re.compile(
     r"liechtenstein|usa|united states|uk|united kingdom|england|france|frankreich|europe|europa|"
     r"berlin|hamburg|m\u00fcnchen|munich|k\u00f6ln|cologne|frankfurt(?: am main)?|wien|vienna|z\u00fcrich|zurich|"
     r"london|new york|paris|washington|br\u00fcssel|brussels)$", re.I)
-_INITIALS_SUFFIX = re.compile(r"\s*\((?:[a-z\u00e0-\u00ff]{2,5})\)$")
+_INITIALS_SUFFIX = re.compile(r"\s*\((?:[a-z\u00e0-\u00ff]{2,5})\.?\)$")  # "Elena Oberholzer (obe)"
+_PAREN_DOMAIN = re.compile(r"\s*\((?:https?://)?(?:www\.)?[\w-]+\.[\w.-]+/?\)")  # "Deutsche Welle (www.dw.com)"
 _DOMAIN = re.compile(r"\w\.(?:[a-z]{2,3}|online|info|news)\b", re.I)   # "ndr.de", "ORF.at"
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\bund\b|\band\b|&|\||\bsowie\b)\s*", re.I)
+_AUTHOR_SPLIT_SLASH = re.compile(r"\s*(?:;|,|\bund\b|\band\b|&|\||\bsowie\b|\s/\s)\s*", re.I)
 _META_AUTHORS = ('//meta[@name="author" or @property="author" or @name="article:author" '
                  'or @property="article:author" or @name="dc.creator" or @name="DC.creator" '
                  'or @name="sailthru.author" or @name="parsely-author"]/@content')
-_BYLINES = ('//body//*[@rel="author"] | //body//*[@itemprop="author"] | '
-            '//body//*[contains(concat(" ", normalize-space(@class), " "), " byline ") '
-            'or contains(concat(" ", normalize-space(@class), " "), " author ") '
-            'or contains(concat(" ", normalize-space(@class), " "), " author-name ") '
-            'or contains(concat(" ", normalize-space(@class), " "), " byline__author ")]')
+# Byline elements: rel/itemprop "author", a class naming the author or byline ("author",
+# "article__author", "authors__list-item", "byline"), links to an author page ("/autoren/max-kolter").
+_BYLINES = ('//body//*[@rel="author" or @itemprop="author" '
+            'or contains(translate(@class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"), "author") '
+            'or contains(translate(@class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"), "byline") '
+            'or (self::a and (contains(@href, "/autor") or contains(@href, "/author")))]')
+# Class names of picture and video credits, quotes, comments and teasers ("mediaBox__byline",
+# "quoteAuthor", "figcaption__copyright"): a name there is not the article's author.
+_MEDIA_WORDS = r"(?:media|caption|copyright|credit|photo|image|img|bild|video|teaser|gallery|quote|zitat|cite|comment|fig)"
+_MEDIA_CLASS = re.compile(rf"(?:^|\s|[_-]){_MEDIA_WORDS}", re.I)
+_BYLINE_MAX_CHARS = 120     # a longer element is an author box or a teaser list, not a byline
+# A person's name as bylines write it: two to five words, each capitalised, name particles and
+# titles allowed ("Dr. Max Kolter", "Anna Giulia Fink", "Michelle de Oliveira", "JÖRG ZSCHOCHE").
+_NAME_SHAPE = re.compile(
+    r"^(?:(?:Dr|Prof|Mag)\.\s+)*(?:[A-Z\u00c0-\u00de][\w'\u2019.-]*|von|van|de|der|den|da|di|du|del|la|le|zu|al|bin|ibn)"
+    r"(?:\s+(?:[A-Z\u00c0-\u00de][\w'\u2019.-]*|von|van|de|der|den|da|di|du|del|la|le|zu|al|bin|ibn)){1,4}$")
 _SITE_META = ('//meta[@property="og:site_name" or @name="og:site_name" or @name="application-name" '
               'or @name="apple-mobile-web-app-title" or @name="twitter:site" or @name="publisher" '
               'or @property="article:publisher"]/@content')
@@ -326,29 +339,70 @@ def meta_authors(tree) -> List[str]:
 
 
 def byline_authors(tree) -> List[str]:
-    """Names in the page's byline elements (rel/itemprop/class "author", class "byline")."""
-    out = []
-    for element in tree.xpath(_BYLINES)[:10] if tree is not None else ():
-        named = element.xpath('.//*[@itemprop="name"]')
-        text = _text((named[0] if named else element).text_content())
-        if text and len(text) <= 120:
-            out.append(text)
-    return out
+    """Names of people in the page's first byline (`_BYLINES`) that names any, and in the
+    elements of the same kind beside it (one author per list item); role prefixes ("Von") cut."""
+    if tree is None:
+        return []
+    for element in tree.xpath(_BYLINES):
+        if _in_media(element):
+            continue
+        names = _byline_names(element)
+        if not names:
+            continue
+        parent = element.getparent()
+        for sibling in parent.iterchildren(element.tag) if parent is not None else ():
+            if sibling is not element and sibling.get("class") == element.get("class"):
+                names += [n for n in _byline_names(sibling) if n not in names]
+        if parent is not None and parent.getparent() is not None:
+            for cousin in parent.getparent().iterchildren(parent.tag):
+                if cousin is not parent and cousin.get("class") == parent.get("class"):
+                    for child in cousin.iterchildren(element.tag):
+                        if child.get("class") == element.get("class"):
+                            names += [n for n in _byline_names(child) if n not in names]
+        return names
+    return []
+
+
+def _in_media(element) -> bool:
+    """The element credits a picture, a video or a teaser, not the article."""
+    for node in [element, *element.iterancestors()][:4]:
+        if node.tag in ("figure", "figcaption", "blockquote", "cite") or _MEDIA_CLASS.search(node.get("class") or ""):
+            return True
+    return False
+
+
+def _byline_names(element) -> List[str]:
+    """Names in one byline element: as written where the markup says it holds the author
+    (itemprop or rel "author"), else only what is shaped like a person's name."""
+    named = element.xpath('.//*[@itemprop="name"]')
+    text = _text(" ".join((named[0] if named else element).itertext()))
+    if not text or len(text) > _BYLINE_MAX_CHARS:
+        return []
+    explicit = element.get("itemprop") == "author" or element.get("rel") == "author"
+    return [part for part in split_author(text, keep_slash=explicit) if explicit or _NAME_SHAPE.match(part)]
+
+
+def _site_tokens(names: List[str]) -> set:
+    return {_compact(w) for n in names for w in re.split(r"[\s.]+", n) if len(_compact(w)) >= 3}
 
 
 def _is_org(name: str, names: List[str]) -> bool:
-    return bool(_ORG_WORDS.search(name) or _DOMAIN.search(name)) or _is_site_segment(name, names)
+    """A publisher, a site or a desk of it ("MDR THÜRINGEN" on mdr.de), not a person."""
+    first = _compact(re.split(r"[\s-]+", name.strip())[0])
+    return (bool(_ORG_WORDS.search(name) or _DOMAIN.search(name)) or _is_site_segment(name, names)
+            or first in _site_tokens(names))
 
 
-def split_author(raw: str) -> List[str]:
-    """One author field -> the names in it, role prefixes, e-mail addresses and "(abc)" initials cut."""
+def split_author(raw: str, keep_slash: bool = False) -> List[str]:
+    """One author field -> the names in it, role prefixes, e-mail addresses and "(abc)" initials
+    cut. `keep_slash`: "srf/hosb" (desk/initials) stays one credit, as the page writes it."""
     if not raw or _EMAIL.fullmatch(raw.strip()) or raw.strip().lower().startswith(("http://", "https://")):
         return []
-    text = _EMAIL.sub("", " ".join(raw.split()))
+    text = _PAREN_DOMAIN.sub("", _EMAIL.sub("", " ".join(raw.split())))
     out = []
-    for part in _AUTHOR_SPLIT.split(text):
+    for part in (_AUTHOR_SPLIT if keep_slash else _AUTHOR_SPLIT_SLASH).split(text):
         part = _ROLE_PREFIX.sub("", part.strip(" .:-\u2013\u2014()[]")).strip()
-        part = _INITIALS_SUFFIX.sub("", part).strip()
+        part = _INITIALS_SUFFIX.sub("", _PAREN_DOMAIN.sub("", part)).strip()
         if part:
             out.append(part)
     return out
@@ -357,9 +411,16 @@ def split_author(raw: str) -> List[str]:
 def clean_authors(candidates: List[Tuple[str, str]], names: List[str]) -> Tuple[List[str], List[str]]:
     """(name, kind) candidates -> (authors, agencies). People first; organisations only when no
     person is named; agencies apart; places, roles and legal-form names out."""
+    people, orgs, agencies = classify_authors(candidates, names)
+    return people or orgs[:1], agencies
+
+
+def classify_authors(candidates: List[Tuple[str, str]], names: List[str]) -> Tuple[List[str], List[str], List[str]]:
+    """(name, kind) candidates -> (people, organisations, agencies), cleaned (see clean_authors)."""
     people, orgs, agencies = [], [], []
     for raw, kind in candidates:
-        parts = [raw.strip()] if kind == "person" and not _AUTHOR_SPLIT.search(raw) else split_author(raw)
+        parts = ([_INITIALS_SUFFIX.sub("", " ".join(raw.split()))] if kind == "person" and not _AUTHOR_SPLIT.search(raw)
+                 else split_author(raw))
         for part in parts:
             words = part.split()
             if not words or len(words) > _MAX_AUTHOR_WORDS or _ROLE_ONLY.match(part) or _PLACE.match(part):
@@ -374,8 +435,7 @@ def clean_authors(candidates: List[Tuple[str, str]], names: List[str]) -> Tuple[
                     orgs.append(part)
             else:
                 people.append(part)
-    authors = people or orgs[:1]
-    return list(dict.fromkeys(authors)), list(dict.fromkeys(agencies))
+    return list(dict.fromkeys(people)), list(dict.fromkeys(orgs)), list(dict.fromkeys(agencies))
 
 
 def author_candidates(tree, objects: List[dict]) -> List[List[Tuple[str, str]]]:
@@ -392,12 +452,13 @@ def page_authors(sources: List[List[Tuple[str, str]]], names: List[str],
     sources = [*sources, [(a, "unknown") for a in fallback]]
     best: Tuple[List[str], List[str]] = ([], [])
     for i, candidates in enumerate(sources):
-        authors, agencies = clean_authors(candidates, names)
-        people = [a for a in authors if not _is_org(a, names)]
-        if people or (i == 0 and (authors or agencies)):
-            return authors, agencies
-        if (authors or agencies) and not (best[0] or best[1]):
-            best = (authors, agencies)
+        if i == len(sources) - 1 and (best[0] or best[1]):
+            break  # JSON-LD or meta named an organisation: trafilatura's guess does not replace it
+        people, orgs, agencies = classify_authors(candidates, names)
+        if people or (i == 0 and agencies):
+            return people, agencies
+        if (orgs or agencies) and not (best[0] or best[1]):
+            best = (orgs[:1], agencies)
     return best
 
 
