@@ -8,7 +8,7 @@ Pure functions over the parsed page (an lxml tree, read before trafilatura prune
   A segment is the site's name when it matches og:site_name, the publisher in JSON-LD, the
   application name or the domain, when it is a date, or when another source gives the title
   without it. A segment is only cut at a separator with spaces around it, and never when less
-  than `_MIN_HEADLINE_WORDS` words would remain.
+  than `MIN_HEADLINE_WORDS` words would remain.
 * `page_authors`: people named as the article's authors in JSON-LD (`author` of the article,
   `@id` references resolved, Person vs Organization by type), else in meta author /
   article:author, else in byline elements (rel/itemprop/class "author"). Organisations stay only
@@ -29,8 +29,8 @@ from urllib.parse import urlparse
 from wirebeam.transforms.dates import parse_published
 from wirebeam.transforms.extract.agencies import agency_name
 
-_MIN_HEADLINE_WORDS = 2     # a title never shrinks below this many words
-_MAX_AFFIX_WORDS = 6        # a site name, section or date affix is short
+MIN_HEADLINE_WORDS = 2     # a title never shrinks below this many words
+MAX_AFFIX_WORDS = 6        # a site name, section or date affix is short
 _MAX_AUTHOR_WORDS = 6       # a longer "author" is a sentence or a credit line, not a name
 # " | ", " - ", " – ", " — ", " · ", " :: ", " // ", " » ": separators of title affixes (spaces around them,
 # so "Corona-Zeit" or "20:30" are never cut)
@@ -199,7 +199,7 @@ def site_names(tree, url: Optional[str] = None, objects: Iterable[dict] = ()) ->
 def _is_site_segment(segment: str, names: List[str]) -> bool:
     """The segment is the site's name (or a part of it, or it with the domain), or a date."""
     words = _WORD.findall(segment.casefold())
-    if not words or len(words) > _MAX_AFFIX_WORDS:
+    if not words or len(words) > MAX_AFFIX_WORDS:
         return False
     if _DATE_SEGMENT.match(segment.strip()):
         return True
@@ -217,6 +217,10 @@ def _is_site_segment(segment: str, names: List[str]) -> bool:
     return False
 
 
+def words(text: str) -> List[str]:
+    return _WORD.findall(text or "")
+
+
 def split_segments(title: str) -> Tuple[List[str], List[str]]:
     """A title's segments and the separators between them."""
     parts = _SEPARATOR.split(title)
@@ -231,9 +235,15 @@ def _join(parts: List[str], seps: List[str]) -> str:
     return out
 
 
-def strip_site_affixes(title: Optional[str], names: List[str], others: Iterable[str] = ()) -> Optional[str]:
-    """`title` without the site's name (or a date, or a segment other sources leave out) where it
-    stands as a prefix or suffix at a separator. At least _MIN_HEADLINE_WORDS words stay."""
+def _words_of(text: str) -> str:
+    return " " + " ".join(_WORD.findall(_norm(text))) + " "
+
+
+def strip_site_affixes(title: Optional[str], names: List[str], others: Iterable[str] = (),
+                       pipes_only: bool = False) -> Optional[str]:
+    """`title` without the site's name (or a date, or a segment that `others`, the page's other
+    headlines, leave out; with `pipes_only` only behind " | ", a separator headlines do not use)
+    where it stands as a prefix or suffix at a separator. At least MIN_HEADLINE_WORDS words stay."""
     if not title:
         return title
     parts, seps = split_segments(title)
@@ -245,10 +255,12 @@ def strip_site_affixes(title: Optional[str], names: List[str], others: Iterable[
             rest_parts = parts[:-1] if end == -1 else parts[1:]
             rest_seps = seps[:-1] if end == -1 else seps[1:]
             rest = _join(rest_parts, rest_seps)
-            if len(_WORD.findall(rest)) < _MIN_HEADLINE_WORDS:
+            if len(_WORD.findall(rest)) < MIN_HEADLINE_WORDS:
                 continue
-            if _is_site_segment(parts[end], names) or (_norm(rest) in others and
-                                                       len(_WORD.findall(parts[end])) <= _MAX_AFFIX_WORDS):
+            sep = seps[end]
+            if _is_site_segment(parts[end], names) or (
+                    _norm(rest) in others and len(_WORD.findall(parts[end])) <= MAX_AFFIX_WORDS
+                    and (not pipes_only or sep.strip() == "|")):
                 parts, seps, changed = rest_parts, rest_seps, True
                 break
     return _join(parts, seps)
@@ -285,14 +297,17 @@ def headline_candidates(tree, objects: List[dict]) -> List[Tuple[str, str]]:
 def choose_headline(candidates: List[Tuple[str, str]], names: List[str]) -> Optional[str]:
     """The article's headline from (source, text) candidates (`headline_candidates`), each with
     the site's affixes removed: the JSON-LD `headline` (schema.org's field for exactly this), else
-    og:title, the h1, twitter:title, `<title>`. When og:title is the JSON-LD headline without a
-    leading kicker ("Neue Leipziger Schule: ..."), og:title: the kicker is not the headline."""
-    texts = [text for _, text in candidates]
+    og:title, the h1, twitter:title, `<title>`. When one of JSON-LD headline and og:title contains
+    the other, og:title: either JSON-LD adds a kicker ("Neue Leipziger Schule: ...") or it was
+    shortened (search engines ask for JSON-LD headlines of at most 110 characters)."""
+    headlines = [text for _, text in candidates]
     stripped = {}
     for source, text in candidates:
-        stripped.setdefault(source, strip_site_affixes(text, names, [o for o in texts if o is not text]))
+        # a segment other sources leave out: any in <title> ("- Politik"), behind a pipe elsewhere
+        stripped.setdefault(source, strip_site_affixes(text, names, [o for o in headlines if o is not text],
+                                                       pipes_only=source != "title"))
     ld, og = stripped.get("ld"), stripped.get("og")
-    if ld and og and _norm(og) != _norm(ld) and _norm(ld).endswith(_norm(og)):
+    if ld and og and (_words_of(og) in _words_of(ld) or _words_of(ld) in _words_of(og)):
         return og
     return next((stripped[s] for s in ("ld", "og", "h1", "twitter", "title") if stripped.get(s)), None)
 
