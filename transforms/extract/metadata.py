@@ -66,6 +66,15 @@ _PLACE = re.compile(
     r"liechtenstein|usa|united states|uk|united kingdom|england|france|frankreich|europe|europa|"
     r"berlin|hamburg|m\u00fcnchen|munich|k\u00f6ln|cologne|frankfurt(?: am main)?|wien|vienna|z\u00fcrich|zurich|"
     r"london|new york|paris|washington|br\u00fcssel|brussels)$", re.I)
+# A role standing after a name or alone in a credit ("AP Auto Writer", "Staff Correspondent").
+_ROLE_SUFFIX = re.compile(r"\b(?:writer|correspondent|editor|reporter|contributor|columnist|redakteur(?:in)?|"
+                          r"korrespondent(?:in)?|volont\u00e4r(?:in)?)$", re.I)
+# A byline run into its dateline: "Malcolm Owen Monday", "Anna Beispiel Published 12.03.2024".
+_DATE_WORDS = re.compile(
+    r"(?:\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|"
+    r"freitag|samstag|sonntag|published|updated|ver\u00f6ffentlicht|aktualisiert|am|on)\b.*)$", re.I)
+_ARTICLE_WORD = re.compile(r"^the\s", re.I)   # "The Russian ...": a phrase, not a name
+_LEGAL_FORM = re.compile(r"\b(?:gmbh|ag|kg|ltd|llc|inc|plc|co\.? kg|e\.\s?v)\b", re.I)
 _INITIALS_SUFFIX = re.compile(r"\s*\((?:[a-z\u00e0-\u00ff]{2,5})\.?\)$")  # "Elena Oberholzer (obe)"
 _PAREN_DOMAIN = re.compile(r"\s*\((?:https?://)?(?:www\.)?[\w-]+\.[\w.-]+/?\)")  # "Deutsche Welle (www.dw.com)"
 _DOMAIN = re.compile(r"\w\.(?:[a-z]{2,3}|online|info|news)\b", re.I)   # "ndr.de", "ORF.at"
@@ -417,7 +426,7 @@ def split_author(raw: str, keep_slash: bool = False) -> List[str]:
     out = []
     for part in (_AUTHOR_SPLIT if keep_slash else _AUTHOR_SPLIT_SLASH).split(text):
         part = _ROLE_PREFIX.sub("", part.strip(" .:-\u2013\u2014()[]")).strip()
-        part = _INITIALS_SUFFIX.sub("", _PAREN_DOMAIN.sub("", part)).strip()
+        part = _DATE_WORDS.sub("", _INITIALS_SUFFIX.sub("", _PAREN_DOMAIN.sub("", part))).strip()
         if part:
             out.append(part)
     return out
@@ -445,9 +454,15 @@ def classify_authors(candidates: List[Tuple[str, str]], names: List[str]) -> Tup
             agency = agency_name(part)
             if agency:
                 agencies.append(agency)
+            elif _ROLE_SUFFIX.search(part):
+                continue  # "AP Auto Writer"
             elif kind == "org" or (kind != "person" and _is_org(part, names)):
-                if not re.search(r"\b(?:gmbh|ag|kg|ltd|llc|inc|plc|co\.? kg|e\.v)\b", part, re.I):
+                if not _LEGAL_FORM.search(part):
                     orgs.append(part)
+            elif kind != "person" and _ARTICLE_WORD.match(part):
+                continue  # "The Russian (and Syrian defense ministries)": a phrase, not a name
+            elif kind == "person" and (_DOMAIN.search(part) or _is_site_segment(part, names)):
+                orgs.append(part)   # a site typed as a Person ("cleveland.com"): kept only if no one else is named
             else:
                 people.append(part)
     return list(dict.fromkeys(people)), list(dict.fromkeys(orgs)), list(dict.fromkeys(agencies))
@@ -464,7 +479,8 @@ def page_authors(sources: List[List[Tuple[str, str]]], names: List[str],
     """The article's authors and credited agencies (see the module docstring), from the first
     source (`author_candidates`, then `fallback`: trafilatura's authors) that names a person; the
     JSON-LD author wins whatever it names; else the first source that names anyone."""
-    sources = [*sources, [(a, "unknown") for a in fallback]]
+    # trafilatura's guesses count only where shaped like a person's name ("Syrian defense ministries" is not)
+    sources = [*sources, [(p, "unknown") for a in fallback for p in split_author(a) if _NAME_SHAPE.match(p)]]
     best: Tuple[List[str], List[str]] = ([], [])
     for i, candidates in enumerate(sources):
         if i == len(sources) - 1 and (best[0] or best[1]):
