@@ -154,6 +154,20 @@ def test_explicit_author_markup_is_kept_as_written_and_credits_of_pictures_and_q
     assert authors(html) == (["rn/abc", "xyz"], [])
 
 
+def test_roles_run_on_datelines_and_phrases_are_not_names():
+    html = page('<meta name="author" content="TOM BEISPIEL, AP Auto Writer">')
+    assert authors(html) == (["TOM BEISPIEL"], [])
+    assert M.split_author("Malcolm Muster Monday") == ["Malcolm Muster"]
+    # trafilatura's guesses count only where shaped like a name
+    assert authors(page(), ["The Russian and Syrian defense ministries"]) == ([], [])
+
+
+def test_a_site_typed_as_person_goes_beside_a_person():
+    ld = {"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Anna Beispiel"},
+                                             {"@type": "Person", "name": "hansekurier.de"}]}
+    assert authors(page("", "", ld)) == (["Anna Beispiel"], [])
+
+
 def test_trafilatura_is_the_last_fallback_and_never_replaces_a_named_organisation():
     assert authors(page(), ["Anna Beispiel"]) == (["Anna Beispiel"], [])
     ld = {"@type": "NewsArticle", "author": {"@type": "Organization", "name": "kurier"}}

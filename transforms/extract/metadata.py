@@ -72,7 +72,7 @@ _ROLE_SUFFIX = re.compile(r"\b(?:writer|correspondent|editor|reporter|contributo
 # A byline run into its dateline: "Malcolm Owen Monday", "Anna Beispiel Published 12.03.2024".
 _DATE_WORDS = re.compile(
     r"(?:\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|"
-    r"freitag|samstag|sonntag|published|updated|ver\u00f6ffentlicht|aktualisiert|am|on)\b.*)$", re.I)
+    r"freitag|samstag|sonntag|published|updated|ver\u00f6ffentlicht|aktualisiert)\b.*)$", re.I)
 _ARTICLE_WORD = re.compile(r"^the\s", re.I)   # "The Russian ...": a phrase, not a name
 _LEGAL_FORM = re.compile(r"\b(?:gmbh|ag|kg|ltd|llc|inc|plc|co\.? kg|e\.\s?v)\b", re.I)
 _INITIALS_SUFFIX = re.compile(r"\s*\((?:[a-z\u00e0-\u00ff]{2,5})\.?\)$")  # "Elena Oberholzer (obe)"
