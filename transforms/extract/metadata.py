@@ -84,12 +84,6 @@ _AUTHOR_SPLIT_SLASH = re.compile(r"\s*(?:;|,|\bund\b|\band\b|&|\||\bsowie\b|\s/\
 _META_AUTHORS = ('//meta[@name="author" or @property="author" or @name="article:author" '
                  'or @property="article:author" or @name="dc.creator" or @name="DC.creator" '
                  'or @name="sailthru.author" or @name="parsely-author"]/@content')
-# Byline elements: rel/itemprop "author", a class naming the author or byline ("author",
-# "article__author", "authors__list-item", "byline"), links to an author page ("/autoren/max-kolter").
-_BYLINES = ('//body//*[@rel="author" or @itemprop="author" '
-            'or contains(translate(@class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"), "author") '
-            'or contains(translate(@class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"), "byline") '
-            'or (self::a and (contains(@href, "/autor") or contains(@href, "/author")))]')
 # Class names of picture and video credits, quotes, comments and teasers ("mediaBox__byline",
 # "quoteAuthor", "figcaption__copyright"): a name there is not the article's author.
 _MEDIA_WORDS = r"(?:media|caption|copyright|credit|photo|image|img|bild|video|teaser|gallery|quote|zitat|cite|comment|fig)"
@@ -105,9 +99,6 @@ _SITE_META = ('//meta[@property="og:site_name" or @name="og:site_name" or @name=
               'or @property="article:publisher"]/@content')
 _URL_META = '//link[@rel="canonical"]/@href | //meta[@property="og:url" or @name="og:url"]/@content'
 # Stated publication times, by source, most trusted first (never modification dates).
-_PUBLISHED_META = (
-    '//meta[translate(@property, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz") = $n '
-    'or translate(@name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz") = $n]/@content')
 _PUBLISHED_NAMES = ("article:published_time", "article:published:time", "og:article:published_time",
                     "og:published_time", "published_time", "dc.date.issued", "dcterms.issued", "dc.date",
                     "parsely-pub-date", "sailthru.date", "pubdate", "publishdate", "publish-date",
@@ -362,13 +353,26 @@ def meta_authors(tree) -> List[str]:
     return [str(v) for v in tree.xpath(_META_AUTHORS)] if tree is not None else []
 
 
+def _is_byline_element(element) -> bool:
+    """rel/itemprop "author", a class naming the author or byline ("author", "article__author",
+    "authors__list-item", "byline"), or a link to an author page ("/autoren/max-kolter")."""
+    if element.get("rel") == "author" or element.get("itemprop") == "author":
+        return True
+    cls = (element.get("class") or "").lower()
+    if "author" in cls or "byline" in cls:
+        return True
+    href = element.get("href") if element.tag == "a" else None
+    return bool(href) and ("/autor" in href or "/author" in href)
+
+
 def byline_authors(tree) -> List[str]:
-    """Names of people in the page's first byline (`_BYLINES`) that names any, and in the
+    """Names of people in the page's first byline (`_is_byline_element`) that names any, and in the
     elements of the same kind beside it (one author per list item); role prefixes ("Von") cut."""
     if tree is None:
         return []
-    for element in tree.xpath(_BYLINES):
-        if _in_media(element):
+    body = tree.find(".//body")
+    for element in body.iter() if body is not None else ():
+        if not isinstance(element.tag, str) or not _is_byline_element(element) or _in_media(element):
             continue
         names = _byline_names(element)
         if not names:
@@ -468,10 +472,13 @@ def classify_authors(candidates: List[Tuple[str, str]], names: List[str]) -> Tup
     return list(dict.fromkeys(people)), list(dict.fromkeys(orgs)), list(dict.fromkeys(agencies))
 
 
-def author_candidates(tree, objects: List[dict]) -> List[List[Tuple[str, str]]]:
-    """(name, kind) lists from each source, most specific first: JSON-LD, meta tags, bylines."""
-    return [ld_authors(objects), [(a, "unknown") for a in meta_authors(tree)],
-            [(a, "unknown") for a in byline_authors(tree)]]
+def author_candidates(tree, objects: List[dict], names: List[str]) -> List[List[Tuple[str, str]]]:
+    """(name, kind) lists from each source, most specific first: JSON-LD, meta tags, bylines.
+    The page's elements are searched for bylines only when the first two name no person."""
+    sources = [ld_authors(objects), [(a, "unknown") for a in meta_authors(tree)]]
+    if not any(classify_authors(candidates, names)[0] for candidates in sources):
+        sources.append([(a, "unknown") for a in byline_authors(tree)])
+    return sources
 
 
 def page_authors(sources: List[List[Tuple[str, str]]], names: List[str],
@@ -530,8 +537,13 @@ def stated_published(tree, objects: Optional[List[dict]] = None) -> List[Tuple[s
         if value:
             found.append(("ld", value))
     if tree is not None:
+        by_name = {}  # one pass over the meta tags; names compared case-insensitively
+        for meta in tree.iter("meta"):
+            key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+            if key in _PUBLISHED_NAMES and meta.get("content"):
+                by_name.setdefault(key, []).append(meta.get("content"))
         for name in _PUBLISHED_NAMES:
-            found += [("meta", v) for v in map(normalise_stated, tree.xpath(_PUBLISHED_META, n=name)) if v]
+            found += [("meta", v) for v in map(normalise_stated, by_name.get(name, ())) if v]
         for query in _PUBLISHED_MARKUP:
             found += [("markup", v) for v in map(normalise_stated, tree.xpath(query)) if v]
     return list(dict.fromkeys(found))
@@ -561,6 +573,7 @@ def page_metadata(tree, url: Optional[str] = None) -> dict:
     """Everything this module reads from one page, before trafilatura prunes the tree:
     JSON-LD objects, site names, headline candidates, stated publication times."""
     objects = ld_objects(tree)
-    return {"objects": objects, "names": site_names(tree, url, objects),
+    names = site_names(tree, url, objects)
+    return {"objects": objects, "names": names,
             "headlines": headline_candidates(tree, objects), "stated": stated_published(tree, objects),
-            "authors": author_candidates(tree, objects)}
+            "authors": author_candidates(tree, objects, names)}
