@@ -154,6 +154,17 @@ def test_explicit_author_markup_is_kept_as_written_and_credits_of_pictures_and_q
     assert authors(html) == (["rn/abc", "xyz"], [])
 
 
+def test_a_byline_by_wording_alone_when_nothing_else_names_anyone():
+    html = page("", '<div class="meta"><span>By Jane Doe and John Roe</span></div>'
+                    '<p>Von Berlin nach Hamburg fahren heute keine Züge.</p>')
+    assert authors(html) == (["Jane Doe", "John Roe"], [])
+    html = page("", '<ul><li><strong>Autorin/Autor</strong> Roman Beispiel</li></ul>')
+    assert authors(html) == (["Roman Beispiel"], [])
+    # a named organisation stands; the wording of the text is not searched then
+    ld = {"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Redaktion Hansekurier"}}
+    assert authors(page("", "<p>Von Anna Beispiel</p>", ld)) == (["Redaktion Hansekurier"], [])
+
+
 def test_roles_run_on_datelines_and_phrases_are_not_names():
     html = page('<meta name="author" content="TOM BEISPIEL, AP Auto Writer">')
     assert authors(html) == (["TOM BEISPIEL"], [])

@@ -88,6 +88,8 @@ _META_AUTHORS = ('//meta[@name="author" or @property="author" or @name="article:
 # "quoteAuthor", "figcaption__copyright"): a name there is not the article's author.
 _MEDIA_WORDS = r"(?:media|caption|copyright|credit|photo|image|img|bild|video|teaser|gallery|quote|zitat|cite|comment|fig)"
 _MEDIA_CLASS = re.compile(rf"(?:^|\s|[_-]){_MEDIA_WORDS}", re.I)
+_BYLINE_LABEL = re.compile(r"^(?:by|von|autor(?:in)?(?:\s*/\s*autor(?:in)?)?\s*:?|author\s*:|written by)\s+", re.I)
+_LABELLED_MAX_CHARS = 80    # "By Jane Doe and John Roe": a byline by wording alone is short
 _BYLINE_MAX_CHARS = 120     # a longer element is an author box or a teaser list, not a byline
 # A person's name as bylines write it: two to five words, each capitalised, name particles and
 # titles allowed ("Dr. Max Kolter", "Anna Giulia Fink", "Michelle de Oliveira", "JÖRG ZSCHOCHE").
@@ -478,7 +480,31 @@ def author_candidates(tree, objects: List[dict], names: List[str]) -> List[List[
     sources = [ld_authors(objects), [(a, "unknown") for a in meta_authors(tree)]]
     if not any(classify_authors(candidates, names)[0] for candidates in sources):
         sources.append([(a, "unknown") for a in byline_authors(tree)])
+        if not any(sources):  # nobody named anywhere, not even an organisation
+            sources.append([(a, "unknown") for a in labelled_bylines(tree)])
     return sources
+
+
+def labelled_bylines(tree) -> List[str]:
+    """Names from the first short element of the body that is a byline by its wording alone:
+    "By Jane Doe", "Von Anna Beispiel und Bernd Muster", "Autorin/Autor Roman Beispiel"; every
+    name must be shaped like one (markup without author classes, common on older sites)."""
+    body = tree.find(".//body") if tree is not None else None
+    for element in body.iter() if body is not None else ():
+        if not isinstance(element.tag, str) or element.tag in ("script", "style", "title", "a", "option"):
+            continue
+        own = (element.text or "").strip()
+        if own and not _BYLINE_LABEL.match(own + " ") or (not own and not len(element)):
+            continue  # cheap test first: the element's own text starts with the label, or it has children only
+        if not own and not any(_BYLINE_LABEL.match((c.text or "").strip() + " ") for c in element[:1]):
+            continue
+        text = _text(" ".join(element.itertext()))
+        if not text or len(text) > _LABELLED_MAX_CHARS or not _BYLINE_LABEL.match(text) or _in_media(element):
+            continue
+        names = [p for p in _AUTHOR_SPLIT.split(_BYLINE_LABEL.sub("", text)) if p]
+        if names and all(_NAME_SHAPE.match(n) for n in names):
+            return names
+    return []
 
 
 def page_authors(sources: List[List[Tuple[str, str]]], names: List[str],
