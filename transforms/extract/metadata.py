@@ -2,24 +2,28 @@
 
 Pure functions over the parsed page (an lxml tree, read before trafilatura prunes it):
 
-* `choose_headline`: the headline is what most of the page's own sources agree on -- JSON-LD
-  `headline` of the article, og:title, twitter:title, the first h1, `<title>` -- after the site's
-  name is taken off where it is added as a prefix or suffix (" | DW | 28.04.2023", " - WELT").
-  A segment is the site's name when it matches og:site_name, the publisher in JSON-LD, the
-  application name or the domain, when it is a date, or when another source gives the title
-  without it. A segment is only cut at a separator with spaces around it, and never when less
-  than `MIN_HEADLINE_WORDS` words would remain.
+* `choose_headline`: the JSON-LD `headline` of the article, else og:title, the first h1,
+  twitter:title, `<title>`; og:title when it and the JSON-LD headline contain one another (a
+  kicker added, or a shortened headline). Each loses the site's name where it is added as a
+  prefix or suffix (" | DW | 28.04.2023", " - WELT"): a segment that matches og:site_name, the
+  JSON-LD publisher, the application name or the domain, a date, or (in `<title>`, or behind a
+  pipe) a segment the page's other headlines leave out. Cuts happen only at a separator with
+  spaces around it, never below `MIN_HEADLINE_WORDS` words.
 * `page_authors`: people named as the article's authors in JSON-LD (`author` of the article,
   `@id` references resolved, Person vs Organization by type), else in meta author /
-  article:author, else in byline elements (rel/itemprop/class "author"). Organisations stay only
-  when no person is named (a desk byline such as "Redaktion hessenschau.de" is the page's own
-  credit); names with a legal form (GmbH, AG, Verlag...), the site's own name beside a person,
-  places, e-mail addresses, URLs and bare role words ("Redaktion", "Autor") go; role prefixes
-  ("Von", "Autor") and trailing initials "(obe)" are cut; news agencies go to `agencies`.
+  article:author, else in byline elements (itemprop/rel "author" as written; class "author" or
+  "byline" and author-page links where name-shaped), else in an element worded as a byline
+  ("By Jane Doe"), else trafilatura's name-shaped guesses. Organisations (by type, media words
+  such as Verlag or Zeitung, a domain, the site's name or a desk of it) stay only when no person
+  is named (a desk byline such as "Redaktion hessenschau.de" is the page's own credit); names
+  with a legal form (GmbH, AG, Ltd...), places (a short list of countries and large cities),
+  e-mail addresses, URLs and bare role words ("Redaktion", "Autor") go; role prefixes ("Von",
+  "Autor") and trailing initials "(obe)" are cut; news agencies go to `agencies`.
 * `stated_published`: the publication time the page states, JSON-LD first (what the publisher's
   CMS wrote), then meta tags, microdata and `<time pubdate>`; a value with an offset beats one
   without. Modification dates are never read.
 """
+import html
 import json
 import re
 import unicodedata
@@ -157,8 +161,7 @@ def _text(value) -> Optional[str]:
         value = next((v for v in value if isinstance(v, str) and v.strip()), None)
     if not isinstance(value, str):
         return None
-    import html as _html
-    text = " ".join(_html.unescape(value).split())
+    text = " ".join(html.unescape(value).split())
     return text or None
 
 
