@@ -12,6 +12,7 @@ from wirebeam.transforms.entities.tag import TagNamedEntities
 from wirebeam.transforms.extract.dispatch import ExtractText
 from wirebeam.transforms.feeds.read import ReadFeeds
 from wirebeam.transforms.feeds.pages import FetchItemPages, WriteFeedStateUpdate
+from wirebeam.transforms.feeds.politeness import RobotsOfSites
 from wirebeam.transforms.language import DetectLanguage
 from wirebeam.transforms.read import ReadArticles
 from wirebeam.transforms.titles import RemoveRepeatedTitleAffixes
@@ -30,10 +31,11 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
                                                                      options.progress_seconds)
     extra_articles, extra_failures = [], []
     if feeds:  # feeds: new items -> pages -> the same extraction -> article rows
+        robots = p | "RobotsOfFeeds" >> RobotsOfSites(feeds, fetch_policy)   # each site's robots.txt, once
         fed = p | "ReadFeeds" >> ReadFeeds(feeds, fetch_policy,
                                            {f: feed_state.conditional_headers(f) for f in feeds}, feed_state.seen,
-                                           options.max_items_per_feed)
-        pages = fed.items | "FetchItemPages" >> FetchItemPages(fetch_policy, options.host_delay)
+                                           options.max_items_per_feed, robots)
+        pages = fed.items | "FetchItemPages" >> FetchItemPages(fetch_policy, options.host_delay, robots)
         extra_articles, extra_failures = [pages.articles], [fed.failures, pages.failures]
     dedup_args = {} if options.dedup_threshold is None else {"threshold": options.dedup_threshold}
     articles = (

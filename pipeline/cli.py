@@ -16,10 +16,9 @@ setup_logging()
 import argparse  # noqa: E402
 
 from wirebeam import __version__  # noqa: E402
-from wirebeam.pipeline import run as run_job  # noqa: E402
-from wirebeam.pipeline.checks import UsageError  # noqa: E402
-from wirebeam.pipeline.options import WirebeamOptions  # noqa: E402
-from wirebeam.transforms.entities.tag import NerConfigError  # noqa: E402
+
+# Each command imports what it needs when it runs: `wirebeam report` and `--version` never pay
+# for importing Beam (seconds on a busy machine).
 
 DESCRIPTION = """Read news articles, extract clean text and metadata, detect the language, mark wire copies,
 tag entities, and write Parquet partitioned by publication date.
@@ -37,10 +36,12 @@ the Prism runner."""
 EPILOG = "Example: wirebeam run --input 'samples/*' --output out"
 USAGE = ("usage: wirebeam run --input PATTERN [--input PATTERN ...] --output DIR [options]\n\n"
          "Commands:\n  run    run the ingestion pipeline (wirebeam run --help lists every option)\n"
+         "  report summarise an output folder or dataset as HTML or JSON (wirebeam report --help)\n"
          "  --version  print the version")
 
 
 def _parser() -> argparse.ArgumentParser:
+    from wirebeam.pipeline.options import WirebeamOptions
     parser = argparse.ArgumentParser(prog="wirebeam run", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     WirebeamOptions._add_argparse_args(parser)
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv) -> int:
     """`wirebeam run ARGS`: --help and -v here, the job in pipeline.run."""
+    from wirebeam.pipeline import run as run_job
     known, _beam_args = _parser().parse_known_args(argv)
     setup_logging(known.verbose)
     return run_job.run([a for a in argv if a not in ("-v", "--verbose")])
@@ -63,9 +65,14 @@ def main(argv=None) -> int:
     if argv[0] == "--version":
         print(f"wirebeam {__version__}")
         return 0
+    if argv[0] == "report":
+        from wirebeam.pipeline.report import main as report_main
+        return report_main(argv[1:])
     if argv[0] != "run":
         print(f"wirebeam: unknown command {argv[0]!r}; try: wirebeam run --help", file=sys.stderr)
         return 2
+    from wirebeam.pipeline.checks import UsageError
+    from wirebeam.transforms.entities.tag import NerConfigError
     try:
         return run(argv[1:])
     except (UsageError, NerConfigError) as exc:

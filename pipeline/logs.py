@@ -15,10 +15,8 @@ import sys
 from typing import Optional
 
 RELAY_LOGGER = "apache_beam.runners.portability.local_job_service"
-_PACKAGE_DIRS = {  # source folder -> import name; the editable install maps wirebeam.* onto these
-    str(pathlib.Path(__file__).resolve().parent.parent / name): f"wirebeam.{name}"
-    for name in ("pipeline", "transforms", "schemas")
-}
+_PACKAGE_ROOT = pathlib.Path(__file__).resolve().parent.parent   # the wirebeam package (the repository root when editable)
+_SUBPACKAGES = ("pipeline", "transforms", "schemas")
 
 
 class HarmlessBeamWarnings(logging.Filter):
@@ -32,9 +30,15 @@ class HarmlessBeamWarnings(logging.Filter):
 
 
 def wirebeam_module(log_location: str) -> Optional[str]:
-    """"/src/transforms/extract.py:211" -> "wirebeam.transforms.extract.dispatch"; None for other code."""
+    """"/src/transforms/extract/dispatch.py:211" -> "wirebeam.transforms.extract.dispatch"; None for other code."""
     path = pathlib.Path(log_location.rpartition(":")[0] or log_location)
-    return next((f"{name}.{path.stem}" for folder, name in _PACKAGE_DIRS.items() if str(path.parent) == folder), None)
+    try:
+        parts = path.with_suffix("").relative_to(_PACKAGE_ROOT).parts
+    except ValueError:
+        return None
+    if len(parts) < 2 or parts[0] not in _SUBPACKAGES or path.suffix != ".py":
+        return None
+    return ".".join(("wirebeam",) + parts)
 
 
 class WorkerLines(logging.Filter):

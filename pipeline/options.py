@@ -74,6 +74,9 @@ class WirebeamOptions(PipelineOptions):
              help="Identifier of this run (default: derived from the start time); used for the staging folder.")
         _add(group, "ingested-at", default=None, metavar="ISO8601",
              help="Timestamp written into ingested_at (default: the run's start time, UTC).")
+        _add(group, "report", default=None, metavar="FILE",
+             help="After the run, write the HTML report of the output folder (as `wirebeam report OUTPUT --out FILE` "
+                  "would) to FILE. Not with --commit-in-job on Dataflow (the launcher does not wait for the job).")
         _add(group, "commit-in-job", action="store_true", default=False,
              help="Let the job itself write run.json and commit the output, in a last step on one worker, "
                   "instead of the driver after waiting for the job. On Dataflow `wirebeam run` then returns "

@@ -12,6 +12,7 @@ from wirebeam.pipeline.assembly import build_pipeline
 from wirebeam.pipeline.checks import (DATAFLOW_RUNNERS, UsageError, check_options, check_runner, dry_run,
                                       ingested_at, output_folder, runner_name, unknown_arguments)
 from wirebeam.pipeline.options import WirebeamOptions
+from wirebeam.pipeline.report import write_after_run
 from wirebeam.pipeline.summary import print_summary
 from wirebeam.transforms.entities.tag import check_models, resolve_models
 from wirebeam.transforms.feeds import state as feed_state_io
@@ -39,6 +40,9 @@ def run(argv) -> int:
     on_dataflow = runner_name(standard.runner) in DATAFLOW_RUNNERS
     check_runner(standard.runner)
     dry = dry_run(options)
+    if on_dataflow and opts.commit_in_job and opts.report:
+        raise UsageError("--report needs `wirebeam run` to wait for the job, which it does not on Dataflow with "
+                         "--commit-in-job: run `wirebeam report OUTPUT` when the job is done")
     if on_dataflow:
         dataflow.check_template(options, opts.commit_in_job)
     out_dir = output_folder(opts.output)
@@ -93,11 +97,11 @@ def run(argv) -> int:
             log.error("the job ended but %s has no run.json of run %s", out_dir, run_id)
             return 1
         print_summary(report)
-        return 0
+        return write_after_run(out_dir, opts.report)
     update = feed_state_io.read_update(staging) if feeds else None
     report = finalize.commit_run(staging, out_dir, base_report, time.monotonic() - clock,
                                  finalize.counters(result), committed_by="driver")
     if feeds:
         feed_state_io.save_update(opts.state, state, update)  # only after the output is committed
     print_summary(report)
-    return 0
+    return write_after_run(out_dir, opts.report)

@@ -33,6 +33,8 @@ def feeds_line(report: dict) -> str:
     failed = sum(report["failures"]["by_stage"].get("feed", {}).values())
     parts = [f"{count(report['inputs']['feeds'], 'feed')} ({n('not_modified')} not modified since the last run, "
              f"{failed} failed)", count(n("items_new"), "new item")]
+    if n("repeated_item"):
+        parts.append(f"{n('repeated_item')} repeated an earlier item's guid or link (skipped, keys in run.json)")
     if n("items_seen"):
         parts.append(f"{n('items_seen')} seen before")
     if n("items_over_cap"):
@@ -78,3 +80,4 @@ def print_summary(report: dict, out=None) -> None:
     w(f"  entities    {entities_line(report['entities'])}\n")
     w(f"Query it: duckdb -c \"SELECT date, language, title FROM read_parquet('{report['output']}/articles/**/*.parquet', "
       f"hive_partitioning=true)\"\n")
+    w(f"Report: wirebeam report {report['output']}\n")

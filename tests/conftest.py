@@ -35,14 +35,55 @@ def process_outputs(fn, path):
     return out
 
 
-def read_articles(out):
+def _articles_table(out):
     import pyarrow.dataset as ds
     return ds.dataset(str(pathlib.Path(out) / "articles"), format="parquet", partitioning="hive").to_table()
 
 
-def read_failures(out):
+def read_articles(out):
+    """A run's article rows (pyarrow), after `check_output` found its invariants hold."""
+    check_output(out)
+    return _articles_table(out)
+
+
+def check_output(out, feeds_items=None):
+    """The invariants of every run's output, for every test that reads one: `id` is unique; and
+    in a feed run (run.json with feeds and the job's metrics) every new item ended as a row, a
+    failure row or a counted skip: feeds.items_new = feed rows + feed item failures +
+    feeds.repeated_item, each skip under its key (feeds.repeated_key.<key>). `feeds_items`: the
+    number of new items the test expects, if it knows. Returns (articles, failures) as lists."""
+    import collections
+    import json
+    out = pathlib.Path(out)
+    articles = _articles_table(out).to_pylist() if (out / "articles").exists() else []
+    failures = _failures_table(out).to_pylist() if (out / "failures").exists() else []
+    repeated_ids = [i for i, n in collections.Counter(a["id"] for a in articles).items() if n > 1]
+    assert not repeated_ids, f"two rows with one id: {[a['source'] for a in articles if a['id'] in repeated_ids]}"
+    report = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
+    metrics = report.get("metrics") or {}
+    if report.get("inputs", {}).get("feeds") and metrics and "note" not in metrics:  # metrics known
+        items = metrics.get("feeds.items_new", 0)
+        rows = sum(1 for a in articles if a["source"].startswith("feed:"))
+        failed = sum(1 for f in failures if f["source"].startswith("feed:"))
+        skips = metrics.get("feeds.repeated_item", 0)
+        assert items == rows + failed + skips, (f"{items} new feed items, but {rows} rows + {failed} failures + "
+                                                f"{skips} counted skips")
+        by_key = sum(n for name, n in metrics.items() if name.startswith("feeds.repeated_key."))
+        assert by_key == skips, f"{skips} repeated items, {by_key} counted under their keys"
+        if feeds_items is not None:
+            assert items == feeds_items, f"{items} new feed items, {feeds_items} expected"
+    return articles, failures
+
+
+def _failures_table(out):
     import pyarrow.parquet as pq
     return pq.read_table(str(pathlib.Path(out) / "failures"))
+
+
+def read_failures(out):
+    """A run's failure rows (pyarrow), after `check_output` found its invariants hold."""
+    check_output(out)
+    return _failures_table(out)
 
 
 class LoopbackHandler:

@@ -64,3 +64,28 @@ def test_samples_group_the_wire_copies(tmp_path):
     assert "€" in rows["de_breisgaubote_anwohnerparken_cp1252.html"]["text"]
     assert {r["language"] for r in rows.values()} == {"de", "en"}
     assert len({r["dup_group"] for r in rows.values()}) == 14 - 3
+    # docs/samples.md: "Page furniture listed in the table above must not be in `text`"
+    for name, furniture in SAMPLE_FURNITURE.items():
+        paragraphs = rows[name]["text"].split("\n\n")
+        for piece in furniture:
+            assert not any(piece in p for p in paragraphs), (name, piece)
+        assert rows[name]["word_count"] > 100, name
+
+
+# What docs/samples.md says each sample holds besides its article, and must not reach `text`.
+SAMPLE_FURNITURE = {
+    "de_hansekurier_sturm_bahn.html": ["Startseite", "Foto:", "Impressum", "Mehr zum Thema", "Themen:"],
+    "de_elbtaeler_sturm_reprint.txt.gz": ["Lesezeit", "Artikel teilen", "Zur Startseite", "(jk / dpa)"],
+    "de_stadtblatt_sturmnacht_altona.txt": ["00:00", "Artikel anhören", "Ein Mitarbeiter der Stadtreinigung zersägt",
+                                            "(Foto: Stadtblatt/Merle Jansen)", "Newsletter", "Jeden Morgen um sechs",
+                                            "Jetzt kostenlos anmelden", "Nicht mehr anzeigen"],
+    "en_harbourline_rotterdam_port_strike.html": ["We use cookies", "Container cranes stand idle",
+                                                  "Harbourline Daily", "Related stories", "Leave a Reply"],
+    "en_world_rotterdam_port_strike.txt": ["(Photo: Pieter Smit)", "Reporting by", "Leave a Reply",
+                                           "Your email address will not be published"],
+    "de_marktkompass_mittelstand_energie.txt": ["Quelle: marktkompass.example"],
+    "de_breisgaubote_anwohnerparken_cp1252.html": ["Von Lukas Schäfer"],   # the byline: the author is in `authors`
+    "en_ellbridge_courier_library_reopens.html": ["Most Read", "Sign up to the Courier"],
+    "de_lindenauer_anzeiger_ortsumgehung.txt": ["(Foto:", "Kommentare", "Um Kommentare zu schreiben"],
+    "en_coastwatch_seaweed_packaging.txt": ["Share this article", "Related:"],
+}

@@ -9,16 +9,27 @@ from conftest import SEEDS, needs, read_articles, read_failures, run_cli
 from wirebeam.pipeline.options import WirebeamOptions
 
 
+CORE_FLAGS = {"--input", "--output", "--max-input-bytes", "--max-line-bytes", "--extract-timeout",
+              "--extract-memory-mib", "--min-language-chars", "--boilerplate-min-docs", "--dedup-threshold", "--ner",
+              "--ner-model", "--shards-per-date", "--progress-seconds", "--run-id", "--ingested-at", "--commit-in-job",
+              "--feed", "--feeds-file", "--state", "--allow-host", "--contact", "--host-delay", "--max-items-per-feed",
+              "--fetch-timeout", "--max-fetch-bytes"}
+
+
 def test_help_documents_every_option():
     result = run_cli("run", "--help")
     assert result.returncode == 0
     import argparse
     parser = argparse.ArgumentParser()
     WirebeamOptions._add_argparse_args(parser)
-    flags = [a.option_strings[0] for a in parser._actions if a.option_strings and a.dest != "help"]
-    assert len(flags) >= 10
-    for flag in flags:
-        assert flag in result.stdout, flag
+    actions = [a for a in parser._actions if a.option_strings and a.dest != "help"]
+    flags = {a.option_strings[0] for a in actions}
+    assert CORE_FLAGS <= flags, CORE_FLAGS - flags
+    for action in actions:
+        assert action.option_strings[0] in result.stdout, action.option_strings[0]
+        assert action.help and len(action.help.split()) >= 5, action.option_strings[0]   # says what it does
+        if action.option_strings[0].count("-") > 2:   # --some-name also answers to Beam's --some_name
+            assert "--" + action.dest in action.option_strings
     assert "--direct_num_workers" in result.stdout  # tells users Beam options pass through
 
 
@@ -68,13 +79,12 @@ def test_missing_output_is_a_clear_error(tmp_path):
     assert result.returncode == 2 and "--output" in result.stderr
 
 
-@needs(SEEDS)
-def test_an_output_that_is_a_file_or_not_writable_is_a_clear_error(tmp_path):
+@pytest.mark.parametrize("output", ["afile", "afile/below"])
+def test_an_output_that_is_a_file_or_not_writable_is_a_clear_error(tmp_path, output):
     (tmp_path / "afile").write_text("keep me", encoding="utf-8")
-    for output in [tmp_path / "afile", tmp_path / "afile" / "below"]:
-        result = run_cli("run", "--input", "samples/*", "--output", output)
-        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
-        assert "wirebeam: error:" in result.stderr and "give a folder" in result.stderr
+    result = run_cli("run", "--input", "samples/*", "--output", tmp_path / output)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "wirebeam: error:" in result.stderr and "give a folder" in result.stderr
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "keep me"
 
 

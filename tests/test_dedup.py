@@ -145,7 +145,8 @@ def test_components_do_not_depend_on_edge_or_id_order():
             assert components(shuffled_ids, shuffled) == expected
 
 
-def test_connected_components_in_beam_match_union_find_also_past_the_rounds():
+@pytest.mark.parametrize("rounds", [0, 1, 3])
+def test_connected_components_in_beam_match_union_find_also_past_the_rounds(rounds):
     """Min-label rounds as Beam joins, with the residue step: a chain of 12 nodes is wider than
     any number of rounds given here, a star and a clique settle at once, singletons stay out."""
     import apache_beam as beam
@@ -162,10 +163,9 @@ def test_connected_components_in_beam_match_union_find_also_past_the_rounds():
     nodes = {x for e in edges for x in e}
     expected = sorted(components(nodes, edges).items())
     assert len({root for _, root in expected}) == 3
-    for rounds in (0, 1, 3):
-        with TestPipeline(runner=FnApiRunner()) as p:
-            roots = p | f"Edges{rounds}" >> beam.Create(edges, reshuffle=False) | ConnectedComponents(rounds)
-            assert_that(roots, equal_to(expected))
+    with TestPipeline(runner=FnApiRunner()) as p:
+        roots = p | "Edges" >> beam.Create(edges, reshuffle=False) | ConnectedComponents(rounds)
+        assert_that(roots, equal_to(expected))
 
 
 def test_bucket_pairs_stay_small_for_identical_texts_and_huge_buckets(monkeypatch):
@@ -209,7 +209,8 @@ def _expected_marks():
                   for name in TRUTH)
 
 
-def test_mark_duplicates_does_not_depend_on_input_order():
+@pytest.mark.parametrize("seed", [3, 11])
+def test_mark_duplicates_does_not_depend_on_input_order(seed):
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
     from apache_beam.testing.test_pipeline import TestPipeline
@@ -217,13 +218,12 @@ def test_mark_duplicates_does_not_depend_on_input_order():
 
     articles = [{**corpus_article(name), "id": name} for name in sorted(TRUTH)]
     expected = _expected_marks()
-    for seed in (3, 11):
-        shuffled = articles[:]
-        random.Random(seed).shuffle(shuffled)
-        with TestPipeline(runner=FnApiRunner()) as p:
-            marked = (p | beam.Create(shuffled, reshuffle=False) | MarkDuplicates()
-                      | beam.Map(lambda a: (a["id"], a["dup_group"], a["is_duplicate"])))
-            assert_that(marked, equal_to(expected))
+    shuffled = articles[:]
+    random.Random(seed).shuffle(shuffled)
+    with TestPipeline(runner=FnApiRunner()) as p:
+        marked = (p | beam.Create(shuffled, reshuffle=False) | MarkDuplicates()
+                  | beam.Map(lambda a: (a["id"], a["dup_group"], a["is_duplicate"])))
+        assert_that(marked, equal_to(expected))
 
 
 def test_cli_groups_the_corpus_exactly_as_written(tmp_path):

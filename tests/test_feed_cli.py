@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, LoopbackHandler, read_articles, read_failures, run_cli, serve, serve_feed
+from conftest import ROOT, LoopbackHandler, check_output, read_articles, read_failures, run_cli, serve, serve_feed
 
 PARA = ("Die Stadtbibliothek verlängert ab Juni ihre Öffnungszeiten an den Wochenenden und öffnet "
         "sonntags von zehn bis sechzehn Uhr, wie die Leitung am Montag mitteilte. ")
@@ -91,11 +91,13 @@ def test_three_runs_new_items_only_with_state(server, tmp_path):
     report = json.loads((tmp_path / "out2" / "run.json").read_text())
     assert report["articles"] == 0 and report["failures"]["total"] == 0
     assert report["metrics"]["feeds.not_modified"] == 1
+    check_output(tmp_path / "out2", feeds_items=0)
 
     server.items.append(("bib-3", "Bibliothek Meldung 3", "news/m-3"))
     server.hits.clear()
     _run(feed, tmp_path / "out3", state)
     assert server.hits.count("/news/m-1") == 0 and server.hits.count("/news/m-3") == 1
+    check_output(tmp_path / "out3", feeds_items=1)
     rows = duckdb.sql(f"SELECT guid, text_source, title FROM read_parquet('{tmp_path}/out3/articles/**/*.parquet', "
                       f"hive_partitioning=true)").fetchall()
     assert rows == [("bib-3", "page", "Bibliothek Meldung 3")]

@@ -305,3 +305,31 @@ def test_other_languages_are_counted_and_ner_none_turns_the_stage_off(tmp_path):
     assert run_cli("run", "--input", tmp_path / "in", "--output", out, "--ner", "none").returncode == 0
     assert json.loads((out / "run.json").read_text())["entities"]["status"] == "off (--ner none)"
     assert all(r["entities"] == [] and r["entity_counts"] == [] for r in read_articles(out).to_pylist())
+
+
+def test_each_distinct_paragraph_is_tagged_once_with_unchanged_output(models):
+    """Wire copies repeat whole paragraphs: the reprint corpus's copies are tagged once per distinct
+    paragraph, and every article gets exactly the entities it gets when tagged alone."""
+    from test_dedup import TRUTH, corpus_article
+    from wirebeam.transforms.entities import tag as entities
+    from wirebeam.transforms.language import detect_language, load_factory
+    factory = load_factory()
+    articles = []
+    for name in sorted(TRUTH):
+        article = corpus_article(name)
+        articles.append({**article, "language": detect_language(article["text"], factory)[0]})
+
+    def tagger():
+        fn = entities.TagEntities({})
+        fn.nlp, fn.places = dict(models), {lang: entities.known_places(nlp) for lang, nlp in models.items()}
+        fn.cache = entities.ParagraphCache()
+        return fn
+
+    shared = tagger()
+    together = [row for start in range(0, len(articles), 8) for row in shared.process(articles[start:start + 8])]
+    alone = [row for article in articles for row in tagger().process([article])]
+    assert [r["source"] for r in together] != [] and sorted(together, key=lambda r: r["source"]) == \
+        sorted(alone, key=lambda r: r["source"])
+    distinct = {(a["language"], p) for a in articles if a["language"] in models for _, p in entities.pieces(a["text"])}
+    total = sum(len(entities.pieces(a["text"])) for a in articles if a["language"] in models)
+    assert len(shared.cache._entries) == len(distinct) < total   # copies share paragraphs; each was tagged once

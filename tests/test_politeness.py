@@ -63,3 +63,18 @@ def test_throttle_spaces_requests_to_one_host_only():
     throttle.wait("https://a.example/2")       # 0.75 s left of a's delay
     throttle.wait("https://a.example/3", 3.0)  # robots' Crawl-delay is longer: it wins
     assert waits == [0.75, 3.0]
+
+
+def test_an_answer_read_once_serves_every_later_instance(sites):
+    """What the run does: RobotsOfSites reads a site's robots.txt once; the feed and page stages'
+    own Robots get that answer and never ask the site again."""
+    from wirebeam.transforms.feeds.politeness import http_sites, robots_answer
+    urls, servers = sites
+    before = servers[200].hits.count("/robots.txt")
+    assert http_sites([urls[200] + "/feed.xml", urls[200].upper() + "/b", "/local/feed.xml"]) == [urls[200]]
+    answer = robots_answer(urls[200], POLICY)
+    for _ in range(3):   # feed stage, page stage, another worker
+        robots = Robots(POLICY, known={urls[200]: answer})
+        assert robots.allowed(urls[200] + "/news/1.html") and not robots.allowed(urls[200] + "/private/x")
+        assert robots.crawl_delay(urls[200] + "/news/1.html") == 3
+    assert servers[200].hits.count("/robots.txt") == before + 1

@@ -90,13 +90,11 @@ def test_read_warc_pages_offsets_and_what_is_counted(tmp_path, gzip_per_record):
     assert next(iter(read_warc(io.BytesIO(data[offsets[4]:]), 1 << 20))).raw == ENGLISH_PAGE.encode()
 
 
-def test_gzip_is_told_by_content_not_by_name(tmp_path):
-    zipped_plainly_named = tmp_path / "a.warc"
-    write_warc(zipped_plainly_named, crawl_records(), gzip_per_record=True)
-    plain_named_gz = tmp_path / "b.warc.gz"
-    write_warc(plain_named_gz, crawl_records())
-    for path in (zipped_plainly_named, plain_named_gz):
-        assert [e.raw for e in events(path) if e.kind == "document"] == [GERMAN_PAGE.encode(), ENGLISH_PAGE.encode()]
+@pytest.mark.parametrize("name, gzip_per_record", [("a.warc", True), ("b.warc.gz", False)])
+def test_gzip_is_told_by_content_not_by_name(tmp_path, name, gzip_per_record):
+    path = tmp_path / name   # gzip under a plain name, plain under a .gz name
+    write_warc(path, crawl_records(), gzip_per_record=gzip_per_record)
+    assert [e.raw for e in events(path) if e.kind == "document"] == [GERMAN_PAGE.encode(), ENGLISH_PAGE.encode()]
 
 
 def test_read_warc_undoes_http_chunking_and_gzip_and_notes_crawler_cuts(tmp_path):
@@ -116,26 +114,30 @@ def test_read_warc_undoes_http_chunking_and_gzip_and_notes_crawler_cuts(tmp_path
     assert got[1].raw == cut and got[1].cut_by_crawler == "length"
 
 
-def test_read_warc_truncated_keeps_what_came_before(tmp_path):
+@pytest.mark.parametrize("gzip_per_record", [False, True])
+def test_read_warc_truncated_keeps_what_came_before(tmp_path, gzip_per_record):
     records = crawl_records()
-    for gzip_per_record in (False, True):
-        path = tmp_path / f"cut-{gzip_per_record}.warc"
-        offsets = write_warc(path, records, gzip_per_record=gzip_per_record)
-        whole = path.read_bytes()
-        cuts = [offsets[4] + 40, offsets[4] + 420]  # in the WARC headers, in the body
-        if gzip_per_record:
-            cuts.append(offsets[5] - 5)  # in the gzip trailer, after the whole record
-        for cut in cuts:
-            path.write_bytes(whole[:cut])
-            got = events(path)
-            assert [e.kind for e in got if e.kind != "record"] == ["document", "corrupt"], (gzip_per_record, cut)
-            assert got[-1].offset == offsets[4] and got[-1].reason == "unreadable"
-            assert "truncated" in got[-1].detail
-    # bytes inserted into a body: the record's Content-Length no longer ends it
+    path = tmp_path / f"cut-{gzip_per_record}.warc"
+    offsets = write_warc(path, records, gzip_per_record=gzip_per_record)
+    whole = path.read_bytes()
+    cuts = [offsets[4] + 40, offsets[4] + 420]  # in the WARC headers, in the body
+    if gzip_per_record:
+        cuts.append(offsets[5] - 5)  # in the gzip trailer, after the whole record
+    for cut in cuts:
+        path.write_bytes(whole[:cut])
+        got = events(path)
+        assert [e.kind for e in got if e.kind != "record"] == ["document", "corrupt"], (gzip_per_record, cut)
+        assert got[-1].offset == offsets[4] and got[-1].reason == "unreadable"
+        assert "truncated" in got[-1].detail
+
+
+def test_read_warc_stops_where_a_record_is_damaged(tmp_path):
+    records = crawl_records()
+    # lines inserted into a body: what runs past its Content-Length is not the next record
     path = tmp_path / "junk.warc"
     offsets = write_warc(path, records)
     whole = path.read_bytes()
-    path.write_bytes(whole[:offsets[2] + 700] + b"INSERTED" + whole[offsets[2] + 700:])
+    path.write_bytes(whole[:offsets[2] + 700] + b"INSERTED\r\n" * 40 + whole[offsets[2] + 700:])
     got = events(path)
     assert [e.kind for e in got] == ["record", "record", "corrupt"] and got[-1].offset == offsets[2]
     # gzip members broken in the middle
@@ -159,22 +161,22 @@ def test_read_warc_not_a_warc_and_one_gzip_stream(tmp_path):
     assert events(tmp_path / "empty.warc") == []
 
 
-def test_oversized_record_is_too_large_without_being_held(tmp_path):
+@pytest.mark.parametrize("gzip_per_record", [False, True])
+def test_oversized_record_is_too_large_without_being_held(tmp_path, gzip_per_record):
     rnd = random.Random(7)
     words = ["".join(rnd.choices("abcdefghijklmnopqrstuvwxyzäöü", k=rnd.randint(2, 10))) for _ in range(3000)]
     big = ("<html><body><p>" + " ".join(rnd.choices(words, k=3_000_000)) + "</p></body></html>").encode()
     assert len(big) > 20 << 20
-    for gzip_per_record in (False, True):
-        path = tmp_path / ("big.warc.gz" if gzip_per_record else "big.warc")
-        offsets = write_warc(path, [response("https://e.example/big", big), response(EN_URL, ENGLISH_PAGE.encode())],
-                             gzip_per_record=gzip_per_record)
-        tracemalloc.start()
-        got = events(path, limit=1 << 20)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        assert [(e.kind, e.offset) for e in got] == [("too_large", offsets[0]), ("document", offsets[1])]
-        assert "larger than --max-input-bytes=1048576" in got[0].detail
-        assert peak < 6 << 20, peak  # the 1 MiB cap and read buffers, not the 20 MiB record
+    path = tmp_path / ("big.warc.gz" if gzip_per_record else "big.warc")
+    offsets = write_warc(path, [response("https://e.example/big", big), response(EN_URL, ENGLISH_PAGE.encode())],
+                         gzip_per_record=gzip_per_record)
+    tracemalloc.start()
+    got = events(path, limit=1 << 20)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [(e.kind, e.offset) for e in got] == [("too_large", offsets[0]), ("document", offsets[1])]
+    assert "larger than --max-input-bytes=1048576" in got[0].detail
+    assert peak < 6 << 20, peak  # the 1 MiB cap and read buffers, not the 20 MiB record
 
 
 def test_read_documents_dispatches_warc_and_accounts_for_every_file(tmp_path):
@@ -272,3 +274,45 @@ def test_warc_end_to_end_through_the_cli(tmp_path):
         ("https://news.example.com/weather", "2025-03-15T06:00:00+00:00", "warc"),
         (DE_URL, "2025-03-15T06:00:01+00:00", "warc"),
         (EN_URL, "2025-03-16T07:30:02.250000+00:00", "warc")]
+
+
+def test_a_body_a_line_longer_than_its_content_length_is_read(tmp_path):
+    """warcio reads such a record with a warning and finds the next one after the extra line: the
+    page is read up to its Content-Length (here all but its closing tag) and reading goes on."""
+    records = crawl_records()
+    path = tmp_path / "long.warc"
+    offsets = write_warc(path, records)
+    whole = path.read_bytes()
+    path.write_bytes(whole[:offsets[2] + 700] + b"EXTRA" + whole[offsets[2] + 700:])
+    got = events(path)
+    assert [(e.kind, e.reason) for e in got] == [
+        ("record", "warcinfo"), ("record", "request"), ("document", ""), ("record", "request"), ("document", ""),
+        ("skipped", "not_html"), ("skipped", "http_404"), ("skipped", "http_301"), ("record", "metadata")]
+    assert [e.offset for e in got][:3] == offsets[:3] and got[2].detail == "longer_than_content_length"
+    assert got[4].detail == "" and got[4].raw == ENGLISH_PAGE.encode()
+    assert got[2].raw.endswith(b"</body></h") and b"EXTRA" in got[2].raw   # short of the 5 bytes that ran over
+    kind, article = extract_document(Document(record_source(str(path), got[2].offset), "warc", raw=got[2].raw,
+                                              url=got[2].url))
+    assert kind == "article" and "Wattenmeer" in article["text"]
+
+
+def test_an_html_resource_record_is_a_page(tmp_path):
+    """wget --warc-file and browser crawlers store pages as `resource` records: no HTTP head, the
+    WARC Content-Type says what the body is."""
+    records = [warcinfo(),
+               record("resource", GERMAN_PAGE.encode(), uri=DE_URL, content_type="text/html; charset=utf-8"),
+               record("resource", ENGLISH_PAGE.encode(), uri=EN_URL, content_type=""),   # no type: sniffed
+               record("resource", b"\x89PNG\r\n\x1a\n" + bytes(100), uri="https://x.example/a.png",
+                      content_type="image/png"),
+               record("resource", b"just some words", uri="https://x.example/a.txt")]
+    for gzip_per_record in (False, True):
+        path = tmp_path / f"res-{gzip_per_record}.warc"
+        offsets = write_warc(path, records, gzip_per_record=gzip_per_record)
+        got = events(path)
+        assert [(e.kind, e.reason) for e in got] == [("record", "warcinfo"), ("document", ""), ("document", ""),
+                                                     ("record", "resource"), ("record", "resource")]
+        assert [e.offset for e in got] == offsets
+        assert (got[1].raw, got[1].url, got[1].charset) == (GERMAN_PAGE.encode(), DE_URL, "utf-8")
+        assert got[1].fetched_at == dt.datetime(2025, 3, 15, 6, 0, tzinfo=UTC) and got[2].raw == ENGLISH_PAGE.encode()
+    out = process_outputs(ReadDocuments(1 << 20, 1 << 20), path)
+    assert [d.url for d in out["main"]] == [DE_URL, EN_URL] and out["failures"] == []

@@ -3,6 +3,9 @@
 A newsletter prompt or a "More on this topic" line is on every page of a site; a sentence of
 article prose is not, and wire copies of the same story (which do share sentences) are protected
 because only lines that `may_be_boilerplate` are ever counted.
+
+An article is never emptied: when every line of it is such a line (a feed item whose only text is
+a short summary that the site's other items share, say), it keeps its text whole.
 """
 import posixpath
 from typing import Dict, Iterable
@@ -45,11 +48,14 @@ def strip_lines(article: dict, repeated: Dict[tuple, int]) -> dict:
         kept.append(line)
     if not dropped:
         return article
-    Metrics.counter("boilerplate", "lines_removed").inc(dropped)
     text = "\n".join(kept)
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
     text = text.strip()
+    if not word_count(text):  # every line is the site's furniture (a one-line feed summary): keep the text
+        Metrics.counter("boilerplate", "kept_whole_text").inc()
+        return article
+    Metrics.counter("boilerplate", "lines_removed").inc(dropped)
     return {**article, "text": text, "word_count": word_count(text)}
 
 

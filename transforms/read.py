@@ -21,7 +21,7 @@ from wirebeam.schemas import Document
 from wirebeam.transforms.failures import FAILURES, describe, fail
 from wirebeam.transforms.files import (CHUNK, GZIP_MAGIC, SNIFF_BYTES, TooLarge, bounded_read, is_local, open_raw,
                                         sniff_format)
-from wirebeam.transforms.warc import read_warc, record_source
+from wirebeam.transforms.warc import LONGER_THAN_DECLARED, read_warc, record_source
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +196,8 @@ class ReadDocuments(beam.DoFn):
                         pages += 1
                         self.documents.inc()
                         Metrics.counter("warc", "pages").inc()
+                        if event.detail == LONGER_THAN_DECLARED:  # read up to its Content-Length
+                            Metrics.counter("warc", "pages_longer_than_content_length").inc()
                         if event.cut_by_crawler:  # the crawler kept only the start of the page; extracted as it is
                             Metrics.counter("warc", "pages_cut_by_crawler").inc()
                         yield Document(source, "warc", raw=event.raw, url=event.url, fetched_at=event.fetched_at,

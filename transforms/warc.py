@@ -14,17 +14,23 @@ as for files); whatever is left of a record is skipped in 16 KiB reads. Memory p
 capped page, whatever the size of the archive.
 
 What becomes a document: a ``response`` record whose HTTP status is 2xx and whose Content-Type is
-text/html or application/xhtml+xml (without a Content-Type: whose body sniffs as HTML). The
+text/html or application/xhtml+xml (without a Content-Type: whose body sniffs as HTML), and a
+``resource`` record (a body stored without an HTTP head, as wget and browser-based crawlers write
+pages) whose WARC Content-Type is one of those (or missing, and the body sniffs as HTML). The
 document's ``source`` is ``PATH#OFFSET``, the byte offset of the record in the file as stored
 (for .warc.gz the offset of its gzip member), as in Common Crawl's indexes: it is the same in
 every run and on every runner, and ``dd``/``warcio`` can seek to it.
 
-Everything else is accounted for: other record types (warcinfo, request, metadata, revisit, ...)
+Everything else is accounted for: other record types (warcinfo, request, metadata, revisit,
+resources that are no page, ...)
 and responses that are not 2xx or not HTML are counted (`WarcEvent.kind` "record" and "skipped",
 turned into metrics counters by the DoFn); a page over the cap, an empty page and a truncated or
 corrupt archive are failures. Reading stops at the first sign of damage (a record shorter than
-its Content-Length, a record not followed by its blank lines, bytes after the last record that
-do not parse, a library error); the records before it have been emitted already.
+its Content-Length, bytes after a record that do not lead to the next one, bytes after the last
+record that do not parse, a library error); the records before it have been emitted already.
+A record whose body runs a line past its Content-Length (warcio reads it with a warning and finds
+the next record after that line) is not damage that loses anything: its page is read up to its
+Content-Length and counted (`warc.pages_longer_than_content_length`).
 """
 import datetime as dt
 from typing import Iterator, NamedTuple, Optional, Tuple
@@ -35,6 +41,7 @@ from wirebeam.transforms.dates import parse_published, publication_columns
 from wirebeam.transforms.files import SNIFF_BYTES, TooLarge, bounded_read, sniff_format
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+LONGER_THAN_DECLARED = "longer_than_content_length"   # a document event's detail: see read_warc
 
 
 class WarcEvent(NamedTuple):
@@ -145,18 +152,8 @@ class _Counting:
         return self.count
 
 
-def _event(record, limit: int) -> WarcEvent:
-    """What one record is (offset still 0); the body is read, capped, only for an HTML 2xx response."""
-    if record.rec_type != "response":
-        return WarcEvent("record", 0, record.rec_type or "unknown")
-    http = record.http_headers
-    if not http:  # a response that is no HTTP exchange (dns:, whois:)
-        return WarcEvent("skipped", 0, "not_html", f"Content-Type {record.content_type or 'missing'}")
-    media, charset = parse_content_type(http.get_header("Content-Type"))
-    reason = skip_reason(_status(record), media)
-    if reason:
-        detail = f"HTTP status {_status(record)}" if reason.startswith("http_") else f"Content-Type {media}"
-        return WarcEvent("skipped", 0, reason, detail)
+def _page(record, limit: int, media: Optional[str], charset: Optional[str]) -> WarcEvent:
+    """The page a record holds (its body read, capped), or why it is none."""
     uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip() or None
     try:
         raw = bounded_read(record.content_stream(), limit)  # HTTP chunking and gzip/deflate undone
@@ -172,6 +169,34 @@ def _event(record, limit: int) -> WarcEvent:
                      cut_by_crawler=record.rec_headers.get_header("WARC-Truncated"))
 
 
+def _resource(record, limit: int) -> WarcEvent:
+    """A `resource` record: the body itself as fetched, no HTTP head; its WARC Content-Type says
+    what it is. An HTML one is a page like a response; any other stays a counted record."""
+    media, charset = parse_content_type(record.rec_headers.get_header("Content-Type"))
+    if media is not None and media not in HTML_TYPES:
+        return WarcEvent("record", 0, "resource")
+    event = _page(record, limit, media, charset)
+    return WarcEvent("record", 0, "resource") if event.kind == "skipped" else event
+
+
+def _event(record, limit: int) -> WarcEvent:
+    """What one record is (offset still 0); the body is read, capped, only for an HTML 2xx response
+    or an HTML resource."""
+    if record.rec_type == "resource":
+        return _resource(record, limit)
+    if record.rec_type != "response":
+        return WarcEvent("record", 0, record.rec_type or "unknown")
+    http = record.http_headers
+    if not http:  # a response that is no HTTP exchange (dns:, whois:)
+        return WarcEvent("skipped", 0, "not_html", f"Content-Type {record.content_type or 'missing'}")
+    media, charset = parse_content_type(http.get_header("Content-Type"))
+    reason = skip_reason(_status(record), media)
+    if reason:
+        detail = f"HTTP status {_status(record)}" if reason.startswith("http_") else f"Content-Type {media}"
+        return WarcEvent("skipped", 0, reason, detail)
+    return _page(record, limit, media, charset)
+
+
 def _damage(record, records, offset: int) -> Optional[str]:
     """Why the record just read to its end is not whole (None: it is), from what warcio saw."""
     if not (record.rec_headers.get_header("Content-Length") or "").strip().isdigit():
@@ -182,8 +207,6 @@ def _damage(record, records, offset: int) -> Optional[str]:
     decompressor = getattr(records.reader, "decompressor", None)
     if decompressor is not None and not getattr(decompressor, "eof", True):
         return f"truncated: the gzip member of the record at byte {offset} is cut short"
-    if records.err_count:  # warcio found no blank lines where the record should have ended
-        return f"corrupt: the record at byte {offset} is not followed by a record boundary (wrong Content-Length?)"
     return None
 
 
@@ -198,11 +221,24 @@ def read_warc(stream, limit: int) -> Iterator[WarcEvent]:
     try:
         for record in records:
             event = _event(record, limit)
+            warnings = records.err_count
             offset = records.get_record_offset()  # reads what is left of the record, in 16 KiB pieces
             problem = _damage(record, records, offset)
             if problem:
                 yield WarcEvent("corrupt", offset, "unreadable", problem)
                 return
+            if records.err_count > warnings:
+                # a line of bytes between the body and the blank lines: the body ran past its
+                # Content-Length. warcio skips that line; when the next record (or the end) follows,
+                # the page is read up to its Content-Length; anything longer is damage.
+                following = records.next_line
+                if following and not following.startswith(b"WARC/"):
+                    yield WarcEvent("corrupt", offset, "unreadable",
+                                    f"corrupt: the record at byte {offset} is not followed by a record boundary "
+                                    f"(wrong Content-Length?)")
+                    return
+                if event.kind == "document":
+                    event = event._replace(detail=LONGER_THAN_DECLARED)
             yield event._replace(offset=offset)
     except Exception as exc:  # warcio raises its own, zlib, EOF and parser errors on damaged archives
         offset = max(0, records.offset)  # the end of the last record read whole

@@ -8,6 +8,7 @@ batches. Nothing is downloaded. Labels of any scheme (CoNLL PER/LOC/ORG/MISC, On
 PERSON/GPE/...) are mapped to PER/LOC/ORG/MISC. Each mention gets a `norm` and each article its
 `entity_counts` (see entity_norm).
 """
+import collections
 import logging
 import pathlib
 import re
@@ -120,6 +121,9 @@ def entities_of(doc, offset: int = 0) -> List[dict]:
 
 MAX_PIECE_CHARS = 100_000
 PIPE_BATCH = 256   # paragraphs per nlp.pipe batch
+# Paragraphs a worker remembers the entities of (about 1 KB each): wire copies, agency texts and
+# a site's recurring boxes repeat whole paragraphs across articles, and each is tagged once.
+PARAGRAPH_CACHE = 20_000
 _LINE = re.compile(r"[^\n]+")
 
 
@@ -152,6 +156,28 @@ def known_places(nlp) -> Optional[set]:
     return None
 
 
+class ParagraphCache:
+    """(language, paragraph) -> its entities, offsets relative to the paragraph; least recently used
+    entries go first. Tagging is per paragraph (see `pieces`), so a paragraph's entities do not
+    depend on the article around it, and reusing them changes no output."""
+
+    def __init__(self, size: int = PARAGRAPH_CACHE):
+        self.size = size
+        self._entries = collections.OrderedDict()
+
+    def get(self, key):
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key, entities: List[dict]) -> None:
+        self._entries[key] = entities
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
 class TagEntities(beam.DoFn):
     """Batches of articles -> articles with `entities`; one spaCy pipeline per language, loaded in setup()."""
 
@@ -161,10 +187,14 @@ class TagEntities(beam.DoFn):
         self.progress = Progress("articles through the entity stage", progress_seconds)
         self.nlp = {}
         self.places = {}
+        self.cache = None
+        self.tagged = Metrics.counter("entities", "paragraphs_tagged")
+        self.reused = Metrics.counter("entities", "paragraphs_reused")
 
     def setup(self):
         self.nlp = {lang: load_pipeline(name) for lang, name in self.models.items()}
         self.places = {lang: known_places(nlp) for lang, nlp in self.nlp.items()}
+        self.cache = ParagraphCache()
 
     def process(self, batch: List[dict]):
         by_lang = {}
@@ -177,7 +207,7 @@ class TagEntities(beam.DoFn):
                 for article in articles:
                     yield {**article, "entities": [], "entity_counts": []}
                 continue
-            for article, found in zip(articles, self._tag(nlp, articles)):
+            for article, found in zip(articles, self._tag(nlp, lang, articles)):
                 if found is None:  # the tagger failed on this text: no entities, the run goes on
                     Metrics.counter("entities", "errors").inc()
                     yield {**article, "entities": [], "entity_counts": []}
@@ -190,24 +220,40 @@ class TagEntities(beam.DoFn):
                 yield {**article, "entities": ents, "entity_counts": count_entities(ents)}
         self.progress.add(len(batch))
 
-    def _tag(self, nlp, articles: List[dict]) -> List[Optional[List[dict]]]:
-        """Entities of each article (None where spaCy failed), its text piped in pieces through nlp.pipe."""
+    def _tag(self, nlp, lang: str, articles: List[dict]) -> List[Optional[List[dict]]]:
+        """Entities of each article (None where spaCy failed): its text in pieces, each distinct piece
+        piped through nlp.pipe once and remembered (ParagraphCache)."""
         jobs = [(i, offset, piece) for i, a in enumerate(articles) for offset, piece in pieces(a.get("text") or "", MAX_PIECE_CHARS)]
-        found: List[Optional[List[dict]]] = [[] for _ in articles]
+        cache = self.cache if self.cache is not None else ParagraphCache()
+        known = {}
+        for _, _, piece in jobs:
+            if piece not in known:
+                known[piece] = cache.get((lang, piece))
+        new = [piece for piece, ents in known.items() if ents is None]
+        self.tagged.inc(len(new))
+        self.reused.inc(len(jobs) - len(new))
         try:
-            docs = list(nlp.pipe((piece for _, _, piece in jobs), batch_size=PIPE_BATCH))
+            docs = list(nlp.pipe(new, batch_size=PIPE_BATCH))
         except Exception:  # one text broke the batch: tag them one by one to find it
             log.exception("entity tagging of a batch failed; tagging its %d articles one by one", len(articles))
             docs = []
-            for i, _, piece in jobs:
+            for piece in new:
                 try:
                     docs.append(nlp(piece))
                 except Exception:
                     docs.append(None)
-                    found[i] = None
-        for (i, offset, _), doc in zip(jobs, docs):
-            if found[i] is not None and doc is not None:
-                found[i].extend(entities_of(doc, offset))
+        for piece, doc in zip(new, docs):
+            known[piece] = entities_of(doc) if doc is not None else None
+            if doc is not None:
+                cache.put((lang, piece), known[piece])
+        found: List[Optional[List[dict]]] = [[] for _ in articles]
+        for i, offset, piece in jobs:
+            if found[i] is None:
+                continue
+            if known[piece] is None:
+                found[i] = None
+                continue
+            found[i].extend({**e, "start": e["start"] + offset, "end": e["end"] + offset} for e in known[piece])
         return found
 
 

@@ -71,6 +71,12 @@ def agency_name(name: str) -> Optional[str]:
     return _canonical(name)
 
 
+_CREDIT_MAX_CHARS = 300      # a credit line is never longer
+_REUTERS_CREDIT_WORDS = 60   # "(Reporting by ...; Editing by ...)" with several names
+_CONTRIBUTED_WORDS = 40      # "Associated Press writer ... contributed to this report."
+_SHORT_CREDIT_CHARS = 80     # the other credit forms ("(dr / afp)", "Quelle: ...") are short
+
+
 def credit_line(line: str) -> Optional[Tuple[List[str], bool]]:
     """A line that is only an agency credit -> (agencies, bare); else None.
 
@@ -79,18 +85,18 @@ def credit_line(line: str) -> Optional[Tuple[List[str], bool]]:
     A credit without any known agency ("Quelle: ntv.de, chr") is returned with an empty list.
     """
     s = " ".join(line.split())
-    if not s or len(s) > 300:
+    if not s or len(s) > _CREDIT_MAX_CHARS:
         return None
     m = _REUTERS_STYLE.match(s)
-    if m and len(s.split()) <= 60:
+    if m and len(s.split()) <= _REUTERS_CREDIT_WORDS:
         return ["Reuters"], False
     m = _CONTRIBUTED.match(s.lstrip("_-–— "))
-    if m and len(s.split()) <= 40:
+    if m and len(s.split()) <= _CONTRIBUTED_WORDS:
         return [_canonical(m.group(1))], False
     m = _BYLINE.match(s)
     if m:
         return [_canonical(m.group(1))], False
-    if len(s) > 80:
+    if len(s) > _SHORT_CREDIT_CHARS:
         return None
     dashed = bool(re.match(r"^[-–—_]+\s*", s))
     s = re.sub(r"^[-–—_]+\s*", "", s)

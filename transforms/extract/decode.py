@@ -1,4 +1,5 @@
-"""Bytes -> text: BOM, then strict UTF-8, then a declared charset (the HTTP Content-Type's, when the
+"""Bytes -> text: BOM, then strict UTF-8, then mostly-valid UTF-8 (a few damaged bytes become U+FFFD),
+then a declared charset (the HTTP Content-Type's, when the
 bytes came with one, then the HTML meta charset), then detection, then cp1252.
 
 Strict UTF-8 goes before the declared charset: pages that are UTF-8 but declare iso-8859-1 are
@@ -11,6 +12,11 @@ from typing import Optional, Tuple
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# Mostly-valid UTF-8 (`mostly_utf8`). A German or Polish UTF-8 page has 1-3 % non-ASCII letters,
+# each a valid sequence; the same text in cp1252/iso-8859-2 has each of them as an invalid byte and
+# forms a valid sequence only by chance (a byte 0xC2-0xF4 right before one of 0x80-0xBF).
+VALID_PER_INVALID = 10
+BYTES_PER_INVALID = 1000   # a page declared UTF-8: the issue's pages had 1-4 bad bytes in 100 KB
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 
 
@@ -49,6 +55,36 @@ def _decode_declared(raw: bytes, declared: Optional[str]):
         return None
 
 
+def _meta_charset(raw: bytes) -> Optional[str]:
+    m = _META.search(raw[:16384])
+    return m.group(1).decode("ascii", "ignore").lower() if m else None
+
+
+def _is_utf8_name(name: Optional[str]) -> bool:
+    return (name or "").replace("_", "-") in ("utf-8", "utf8")
+
+
+def mostly_utf8(raw: bytes, declared_utf8: bool = False) -> Optional[str]:
+    """`raw` decoded as UTF-8 with U+FFFD for its invalid bytes when it is UTF-8 with a few stray
+    bytes, else None. A page in a single-byte codec has an invalid byte for nearly every non-ASCII
+    letter and almost no valid multi-byte sequences; a UTF-8 page with a few damaged bytes (a
+    truncated snippet, a pasted cp1252 quote) has many valid sequences and few invalid ones.
+    Decoding such a page whole with a guessed legacy codec garbles every letter ("fĂĽr"); decoding
+    it as UTF-8 costs only the damaged bytes. Mostly valid: valid multi-byte characters outnumber
+    invalid sequences VALID_PER_INVALID to one, or the page declares UTF-8 and has at most one
+    invalid sequence in BYTES_PER_INVALID bytes."""
+    text = raw.decode("utf-8", "replace")
+    invalid = text.count("\ufffd") - raw.count(b"\xef\xbf\xbd")   # U+FFFD the bytes held themselves
+    if invalid <= 0:
+        return text
+    valid = sum(1 for ch in text if ord(ch) > 0x7F) - invalid - raw.count(b"\xef\xbf\xbd")
+    if valid >= VALID_PER_INVALID * invalid:
+        return text
+    if declared_utf8 and invalid * BYTES_PER_INVALID <= len(raw):
+        return text
+    return None
+
+
 def decode_bytes(raw: bytes, *, html: bool = False, charset: Optional[str] = None) -> Tuple[str, str]:
     """-> (text, encoding). Never raises. `charset`: what the transport declared (HTTP Content-Type);
     like the meta charset it is taken only when the bytes are not valid UTF-8, and before it."""
@@ -62,15 +98,18 @@ def decode_bytes(raw: bytes, *, html: bool = False, charset: Optional[str] = Non
         return raw.decode("utf-8").replace("\x00", ""), "utf-8"
     except UnicodeDecodeError:
         pass
-    decoded = _decode_declared(raw, (charset or "").strip().lower())
+    declared = (charset or "").strip().lower()
+    meta = _meta_charset(raw) if html else None
+    text = mostly_utf8(raw, declared_utf8=any(_is_utf8_name(name) for name in (declared, meta)))
+    if text is not None:
+        return text.replace("\x00", ""), "utf-8"
+    decoded = _decode_declared(raw, declared)
     if decoded:
         return decoded
-    if html:
-        m = _META.search(raw[:16384])
-        if m:
-            decoded = _decode_declared(raw, m.group(1).decode("ascii", "ignore").lower())
-            if decoded:
-                return decoded
+    if meta:
+        decoded = _decode_declared(raw, meta)
+        if decoded:
+            return decoded
     try:
         from charset_normalizer import from_bytes
         best = from_bytes(raw[:65536]).best()

@@ -7,6 +7,7 @@ their `text`. Publication dates are validated here (`transforms.dates`); nothing
 import hashlib
 import logging
 import re
+import unicodedata
 from typing import Optional
 
 import apache_beam as beam
@@ -20,6 +21,7 @@ from wirebeam.transforms.extract.html import ExtractionError, extract_html
 from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction
 from wirebeam.transforms.progress import PROGRESS_SECONDS, Progress
 from wirebeam.transforms.extract.agencies import agency_name, credited_agencies
+from wirebeam.transforms.extract.furniture import without_byline
 from wirebeam.transforms.extract.scrape import parse_scrape
 from wirebeam.transforms.warc import with_record_fields
 
@@ -42,7 +44,7 @@ def _str(value) -> Optional[str]:
         return None
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(v) for v in value if v)
-    text = " ".join(str(value).split())
+    text = nfc(" ".join(str(value).split()))
     return text or None
 
 
@@ -72,6 +74,12 @@ def _people_and_agencies(authors) -> tuple:
     return [n for n in names if not agency_name(n)], [agency_name(n) for n in names if agency_name(n)]
 
 
+def nfc(value):
+    """Strings in Unicode NFC ("gepru\u0308ft" -> "geprüft"): pages and feeds mix composed and
+    decomposed letters, and the same word must look, match and deduplicate the same. Other values pass."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
 ORIGIN_COLUMNS = ("text_source", "feed_url", "guid", "item_title", "fetched_at")  # feed items and WARC pages
 
 
@@ -84,6 +92,7 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
     if unknown:
         raise ValueError(f"not an origin column: {sorted(unknown)}")
     authors, credited = _people_and_agencies(authors)
+    text = nfc(text)   # title, url, site and authors are NFC through _str
     return {
         "id": article_id(source),
         "source": source,
@@ -102,14 +111,14 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
         "is_duplicate": None,
         "entities": [],
         "entity_counts": [],
-        **{column: (origin or {}).get(column) for column in ORIGIN_COLUMNS},
+        **{column: nfc((origin or {}).get(column)) for column in ORIGIN_COLUMNS},
     }
 
 
 def from_html(source: str, raw, url: Optional[str] = None, fmt: str = "html", charset: Optional[str] = None,
               origin: Optional[dict] = None) -> dict:
     page = extract_html(raw, url=url, charset=charset)
-    text, agencies = credited_agencies(page["text"])
+    text, agencies = credited_agencies(without_byline(page["text"], page.get("authors")))
     return make_article(source, fmt, text=text, title=page.get("title"), url=page.get("url") or url,
                         authors=page.get("authors"), site=page.get("site"), published=page.get("published"),
                         agencies=[*agencies, *page.get("agencies", ())], origin=origin)
@@ -138,7 +147,7 @@ def from_record(source: str, record: dict) -> dict:
     body = record.get("text")
     if not isinstance(body, str) or not body.strip():
         raise ExtractionError("no_text")
-    text, agencies = credited_agencies(body.strip())
+    text, agencies = credited_agencies(without_byline(body.strip(), _authors(record.get("authors") or record.get("author"))))
     return make_article(source, "jsonl", text=text, title=record.get("title"), url=url,
                         authors=record.get("authors") or record.get("author"), site=record.get("site"),
                         published=published, agencies=agencies)

@@ -65,6 +65,31 @@ _PROMPT_ADDRESS = re.compile(r"\b(?:ich|mich|mir|mein\w*|you|your|i|me|my)\b|"
                              re.I)
 
 
+# The longest line, in words, each rule takes for furniture: past it a line is article text that
+# happens to contain the cue (a caption credit inside a paragraph, a timestamp in a sentence).
+_MAX_WORDS = {"reading_time": 5, "timestamp": 12, "copyright": 15, "photo_prefix": 20, "photo_agency": 12,
+              "photo_caption": 40, "breadcrumb": 12, "social": 8, "widget": 8, "prompt": 30,
+              "call_to_action": 40, "login_prompt": 25, "related_link": 20}
+# A sentence that is only a call to act, standing last in a line: the box that sells a newsletter
+# or a subscription in one paragraph ("Jeden Morgen um sechs: ... Jetzt kostenlos anmelden.").
+# It must begin the sentence, so reported speech ("..., will sich jetzt anmelden.") never matches.
+_CALL_TO_ACTION = re.compile(
+    r"(?:^|[.!?:]\s+)(?:(?:jetzt|hier|gleich|einfach|direkt)\s+)*(?:(?:kostenlos|gratis|unverbindlich|"
+    r"kostenfrei)\s+)?(?:anmelden|abonnieren|registrieren|bestellen|eintragen|testen)\s*[.!]?$|"
+    r"(?:^|[.!?:]\s+)(?:sign up|subscribe|register)(?:\s+(?:now|today|here|for free|free))*\s*[.!]?$", re.I)
+# Comment forms and paywalls that ask the reader to log in: "Um Kommentare zu schreiben, melden Sie
+# sich bitte an.", "You must be logged in to post a comment."
+_LOGIN_PROMPT = re.compile(
+    r"\b(?:melden sie sich|loggen sie sich|registrieren sie sich|(?:log|sign)(?:ged)? in|register)\b", re.I)
+_LOGIN_TOPIC = re.compile(r"\b(?:kommentar\w*|comment\w*|diskussion|discussion|mit(?:zu)?diskutieren|weiterlesen|"
+                          r"continue reading|read (?:on|the full))\b", re.I)
+_READER = re.compile(r"\b(?:sie sich|bitte|please|you|your)\b", re.I)
+# A link to another article on a line of its own: "Related: Beach clean volunteers log record haul".
+_RELATED_LINK = re.compile(r"^(?:related|see also|read (?:more|also|next)|more|also read|siehe auch|"
+                           r"lesen sie (?:auch|mehr|weiter)|auch interessant|mehr zum thema|zum thema|weiterlesen)"
+                           r"\s*:\s*\S", re.I)
+
+
 def furniture_rule_coded(line: str, code: Optional[str]) -> Optional[str]:
     """The furniture rule a single line matches, or None. Position rules are applied elsewhere."""
     s = " ".join(line.split())
@@ -72,29 +97,36 @@ def furniture_rule_coded(line: str, code: Optional[str]) -> Optional[str]:
     n = len(words)
     if _STRAY_ID.match(s):
         return "stray_id"
-    if _READING_TIME.match(s) and n <= 5:
+    if _READING_TIME.match(s) and n <= _MAX_WORDS['reading_time']:
         return "reading_time"
     terminal = bool(TERMINAL.search(s))
-    if n <= 12 and _DATETIME.search(s):
+    if n <= _MAX_WORDS['timestamp'] and _DATETIME.search(s):
         rest = [w for w in words_of(_DATETIME.sub(" ", s)) if w not in _STAMP_WORDS]
         if not rest:
             return "timestamp"
-    if COPYRIGHT.match(s) and n <= 15:
+    if COPYRIGHT.match(s) and n <= _MAX_WORDS['copyright']:
         return "photo_credit"
-    if _PHOTO_PREFIX.match(s) and n <= 20:
+    if _PHOTO_PREFIX.match(s) and n <= _MAX_WORDS['photo_prefix']:
         return "photo_credit"
-    if n <= 12 and _PHOTO_AGENCY.search(s) and not is_prose_coded(s, code):
+    if n <= _MAX_WORDS['photo_agency'] and _PHOTO_AGENCY.search(s) and not is_prose_coded(s, code):
         return "photo_credit"
-    if n <= 40 and _PHOTO_TAIL.search(s) and not _PHOTO_TAIL.match(s) and s[0].isalnum():
+    if n <= _MAX_WORDS['photo_caption'] and _PHOTO_TAIL.search(s) and not _PHOTO_TAIL.match(s) and s[0].isalnum():
         return "photo_caption"
-    if _BREADCRUMB.search(s) and n <= 12 and not terminal:
+    if _BREADCRUMB.search(s) and n <= _MAX_WORDS['breadcrumb'] and not terminal:
         return "breadcrumb"
-    if words and n <= 8 and all(w in _SOCIAL for w in words) and not terminal:
+    if words and n <= _MAX_WORDS['social'] and all(w in _SOCIAL for w in words) and not terminal:
         return "social"
-    if _UI_SOLO.match(s) or (n <= 8 and _UI_CUES.search(s) and (not terminal or not is_prose_coded(s, code))):
+    if _UI_SOLO.match(s) or (n <= _MAX_WORDS['widget'] and _UI_CUES.search(s) and (not terminal or not is_prose_coded(s, code))):
         return "widget"
-    if n <= 30 and _PROMPT_TOPIC.search(s) and _PROMPT_ADDRESS.search(s) and not re.search(r"[\"“”„«»]", s):
+    quoted = re.search(r"[\"“”„«»]", s)
+    if n <= _MAX_WORDS['prompt'] and _PROMPT_TOPIC.search(s) and _PROMPT_ADDRESS.search(s) and not quoted:
         return "prompt"
+    if n <= _MAX_WORDS['call_to_action'] and _CALL_TO_ACTION.search(s) and not quoted:
+        return "prompt"
+    if n <= _MAX_WORDS['login_prompt'] and _LOGIN_PROMPT.search(s) and _LOGIN_TOPIC.search(s) and _READER.search(s) and not quoted:
+        return "prompt"
+    if n <= _MAX_WORDS['related_link'] and _RELATED_LINK.match(s) and not s.endswith("."):
+        return "related_link"   # scrapes drop it anywhere; HTML text only at its end (html.clean_main_text)
     return None
 
 
@@ -124,3 +156,44 @@ def may_be_boilerplate(line: str, lang: Optional[str] = None) -> bool:
     if furniture_rule_coded(s, code) or credit_line(s):
         return True
     return not is_prose_coded(s, code)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bylines at the top of a text whose authors are known
+# ---------------------------------------------------------------------------------------------
+
+# What a byline says besides its names and its date: "Von Lukas Schäfer · 15.04.2025, 17:45 Uhr",
+# "By Jane Doe and John Roe, Updated June 18, 2024".
+_BYLINE_WORDS = _STAMP_WORDS | frozenset(
+    "von by und and mit with text texte foto fotos photo photos reporting report bericht aus from in "
+    "autor autorin author authors redaktion staff writer correspondent korrespondent korrespondentin".split())
+_BYLINE_PARAGRAPHS = 3   # paragraphs at the top that may be a byline (kicker, byline, teaser)
+_BYLINE_WORDS_MAX = 25
+
+
+def is_byline(line: str, authors) -> bool:
+    """True for a short line made of the article's author names (at least one of them) and byline
+    words or a date or time (at least one): it repeats what `authors` and `published` hold."""
+    s = " ".join(line.split())
+    if not s or len(words_of(s)) > _BYLINE_WORDS_MAX:
+        return False
+    rest, named = s, False
+    for name in sorted({a for a in authors or () if isinstance(a, str) and a.strip()}, key=len, reverse=True):
+        folded = re.sub(re.escape(" ".join(name.split())), " ", rest, flags=re.I)
+        named, rest = named or folded != rest, folded
+    if not named:
+        return False
+    words = words_of(_DATETIME.sub(" ", rest))
+    # a name alone may be a signature the text keeps; a byline says "by" or gives a date
+    return all(w in _BYLINE_WORDS for w in words) and (bool(words) or bool(_DATETIME.search(rest)))
+
+
+def without_byline(text: str, authors) -> str:
+    """`text` (paragraphs split by blank lines) without byline paragraphs at its top (`is_byline`)."""
+    if not text or not authors:
+        return text
+    paragraphs = text.split("\n\n")
+    drop = 0
+    while drop < min(_BYLINE_PARAGRAPHS, len(paragraphs) - 1) and is_byline(paragraphs[drop], authors):
+        drop += 1
+    return "\n\n".join(paragraphs[drop:]) if drop else text

@@ -72,6 +72,10 @@ _CONSENT_WORDS = re.compile(
     r"einverstanden|zustimm\w*|stimmst|settings|einstellungen|manage|verwalten|opt[- ]?out|widerruf\w*|"
     r"continu\w* (?:to )?(?:use|usage|brows\w*)|by using|weitere\w* nutzung)\b", re.I)
 _CONSENT_MAX_WORDS = 80
+_CONSENT_MIN_CUES = 3      # banner words a consent paragraph needs at least ...
+_CONSENT_CUE_SHARE = 15    # ... and one for every 15 of its words
+_CONSENT_REACH = 2         # lines on either side of a banner that may be its buttons
+_BUTTON_WORDS = 6          # words; a banner's button or heading ("Alle zulassen") is no longer
 _SHORT_TEXT = 120          # words; a main text this short may be one block of a longer page
 _FALLBACK_RATIO = 10       # ... and is replaced by the baseline's text when that is 10x as long
 _SHORT_LINE = 12         # words; a line this short is a heading or a button, not a paragraph
@@ -87,6 +91,16 @@ _LAYOUT_ROWS = 2          # a table this short whose cells hold blocks lays out 
 _LAYOUT_BLOCKS = frozenset({"p", "div", "table", "ul", "ol", "dl", "blockquote", "pre", "h1", *_SUBHEADINGS})
 _TABLE_PARTS = ("tbody", "thead", "tfoot", "tr", "td", "th")
 _OPENING = 60             # characters of a paragraph that identify it in the main text
+_OPENING_MIN_WORDS = 8     # a paragraph shorter than this is no anchor for a dropped block
+_NGRAM = 3                 # word n-grams that compare a lead or description with the text
+_LEAD_MIN_WORDS = 8        # a shorter description is a tagline, not the lead
+_LEAD_MATCH_WORDS = 5      # words of a description that find where it stands in the page
+_LEAD_COVERED = 0.8        # share of the description's n-grams the found block must hold
+_LEAD_SLACK_WORDS = 10     # ... and the block is at most twice the description and this many words more
+_LEAD_KNOWN = 0.5          # a lead whose n-grams the text holds this much is in it already
+_HEADLINE_MAX_WORDS = 30   # a repeated headline at the top is no longer than this
+_RELATED_HEADING_WORDS = 8  # words of a "related content" heading
+_GALLERY_MIN = 3           # numbered captions "k/N ..." that make a picture gallery
 _GALLERY = re.compile(r"^(?:- )?(\d{1,3})\s*/\s*(\d{1,3})\s+\S")  # "- 3/50 Caption of picture three"
 # Headings of a "related content" box: where they stand in the second half of the text, the
 # article has ended and what follows are teasers of other pages. Headings that also stand inside
@@ -122,12 +136,12 @@ def _consent_banners(lines: List[str]) -> set:
     on_topic = [t and n > _SHORT_LINE for t, n in zip(topical, sizes)]
     cores = [i for i, line in enumerate(lines)
              if topical[i] and sizes[i] <= _CONSENT_MAX_WORDS
-             and len(_CONSENT_WORDS.findall(line)) >= max(3, sizes[i] / 15)
+             and len(_CONSENT_WORDS.findall(line)) >= max(_CONSENT_MIN_CUES, sizes[i] / _CONSENT_CUE_SHARE)
              and not (i > 0 and on_topic[i - 1]) and not (i + 1 < len(lines) and on_topic[i + 1])]
     banners = set(cores)
     for i in cores:
-        for j in range(max(0, i - 2), min(len(lines), i + 3)):
-            if sizes[j] <= 6 and _CONSENT_WORDS.search(lines[j]):
+        for j in range(max(0, i - _CONSENT_REACH), min(len(lines), i + _CONSENT_REACH + 1)):
+            if sizes[j] <= _BUTTON_WORDS and _CONSENT_WORDS.search(lines[j]):
                 banners.add(j)
     return banners
 
@@ -136,7 +150,7 @@ def _tokens(text: str) -> List[str]:
     return _TOKENS.findall((text or "").casefold())
 
 
-def _covered(part: str, text_tokens: List[str], n: int = 3) -> float:
+def _covered(part: str, text_tokens: List[str], n: int = _NGRAM) -> float:
     """Share of `part`'s word n-grams that occur in the text (1.0 for a part too short to tell)."""
     tokens = _tokens(part)
     grams = {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
@@ -167,9 +181,9 @@ def find_lead(tree) -> Optional[str]:
         return None
     for description in dict.fromkeys(" ".join(d.split()) for d in tree.xpath(_DESCRIPTION)):
         words = _tokens(description)
-        if len(words) < 8:
+        if len(words) < _LEAD_MIN_WORDS:
             continue
-        key, first = " ".join(words[:5]), words[0]
+        key, first = " ".join(words[:_LEAD_MATCH_WORDS]), words[0]
         for element in body.iter():
             if not isinstance(element.tag, str) or element.tag in _SKIP:
                 continue
@@ -181,7 +195,7 @@ def find_lead(tree) -> Optional[str]:
                 if owner is None:
                     return None
                 lead = _element_text(owner)
-                if len(_tokens(lead)) > 2 * len(words) + 10 or _covered(description, _tokens(lead)) < 0.8:
+                if len(_tokens(lead)) > 2 * len(words) + _LEAD_SLACK_WORDS or _covered(description, _tokens(lead)) < _LEAD_COVERED:
                     return None
                 return lead
     return None
@@ -192,7 +206,7 @@ def with_lead(paragraphs: List[str], lead: Optional[str], lang: Optional[str]) -
     if (not lead or len(lead.split()) > _LEAD_MAX_WORDS or len(split_sentences(lead)) < _LEAD_MIN_SENTENCES
             or not is_prose(lead, lang)):
         return paragraphs
-    if _covered(lead, _tokens(" ".join(paragraphs))) >= 0.5:
+    if _covered(lead, _tokens(" ".join(paragraphs))) >= _LEAD_KNOWN:
         return paragraphs
     return [lead, *paragraphs]
 
@@ -209,7 +223,7 @@ def _paragraph_opening(element) -> Optional[str]:
     if element is None or element.tag != "p":
         return None
     text = _element_text(element)
-    return text[:_OPENING] if len(text.split()) >= 8 else None
+    return text[:_OPENING] if len(text.split()) >= _OPENING_MIN_WORDS else None
 
 
 def find_subheadings(tree) -> List[tuple]:
@@ -311,13 +325,15 @@ def clean_main_text(text: str, title: Optional[str] = None, headline: Optional[s
     for i, line in enumerate(lines):
         if i in banners:
             continue
-        if i < _HEAD_LINES and len(line.split()) <= 30 and (_similar(line, title) or _similar(line, headline)):
+        if i < _HEAD_LINES and len(line.split()) <= _HEADLINE_MAX_WORDS and (_similar(line, title) or _similar(line, headline)):
             continue
         if not line.startswith("|"):
             rule = furniture_rule(line, lang)
             if rule in _LINE_RULES or (rule == "timestamp" and len(kept) < _HEAD_LINES - 1):
                 continue
         kept.append(line)
+    while kept and furniture_rule(kept[-1], lang) == "related_link":
+        kept.pop()   # "Related: <headline>" after the article; inside it such links are often kept text
     return _without_teaser_tail(_without_related_tail(_without_gallery(kept)), lang)
 
 
@@ -326,7 +342,7 @@ def _without_related_tail(lines: List[str]) -> List[str]:
     the second half of the text, with something after it."""
     total, seen = sum(len(line.split()) for line in lines), 0
     for i, line in enumerate(lines[:-1]):
-        if seen >= total / 2 and len(line.split()) <= 8 and _RELATED.match(line):
+        if seen >= total / 2 and len(line.split()) <= _RELATED_HEADING_WORDS and _RELATED.match(line):
             return lines[:i]
         seen += len(line.split())
     return lines
@@ -336,7 +352,7 @@ def _without_gallery(lines: List[str]) -> List[str]:
     """Drop the numbered captions of a picture gallery: three or more lines "k/N ..." with one N."""
     totals = [m.group(2) if (m := _GALLERY.match(line)) else None for line in lines]
     counts = {t: totals.count(t) for t in set(totals) if t}
-    galleries = {t for t, c in counts.items() if c >= 3}
+    galleries = {t for t, c in counts.items() if c >= _GALLERY_MIN}
     return [line for line, t in zip(lines, totals) if t not in galleries] if galleries else lines
 
 

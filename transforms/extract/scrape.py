@@ -52,6 +52,13 @@ class ScrapedArticle(NamedTuple):
 
 _DATE_MARKER = re.compile(r"^\s*date:?\s+(\d{4}-\d{2}(?:-\d{2})?)(?![\d-])\s*", re.I)
 _TITLE_MAX = 200
+_KICKER_MAX_CHARS = 30       # a section kicker above the title ("Politik", "Ukraine-Krieg") ...
+_KICKER_MAX_WORDS = 3        # ... is this short and has no digits or closing punctuation
+_PLAYER_NOTE_WORDS = 12      # the note under an audio player's timestamp
+_REPEATED_SHORT_WORDS = 40   # a line repeated in a text: all copies go when short (a caption shown twice)
+_TAIL_MAX_LINES = 6          # what follows the last credit line is a widget tail when it is this small
+_TAIL_MAX_WORDS = 80
+_EDGE_LINE_WORDS = 8         # short non-prose lines at the very end, or between title and text
 
 
 def _units(text: str) -> List[str]:
@@ -127,7 +134,7 @@ def parse_scrape(text: str, lang: Optional[str] = None) -> ScrapedArticle:
     if first:
         i = first[0]
         nxt = first[1] if len(first) > 1 else None
-        kicker = (nxt is not None and len(units[i]) <= 30 and len(words_of(units[i])) <= 3
+        kicker = (nxt is not None and len(units[i]) <= _KICKER_MAX_CHARS and len(words_of(units[i])) <= _KICKER_MAX_WORDS
                   and not re.search(r"\d", units[i]) and not TERMINAL.search(units[i])
                   and headline_shaped(units[nxt]) and len(first) > 2)
         if kicker:
@@ -145,7 +152,7 @@ def parse_scrape(text: str, lang: Optional[str] = None) -> ScrapedArticle:
     for i in live():
         name = furniture_rule_coded(units[i], code)
         if name is None and previous == "timestamp" and i - 1 >= 0 and rule[i - 1] == "timestamp" \
-                and len(words_of(units[i])) <= 12:
+                and len(words_of(units[i])) <= _PLAYER_NOTE_WORDS:
             name = "player"
         if name is None:
             credit = credit_line(units[i])
@@ -163,7 +170,7 @@ def parse_scrape(text: str, lang: Optional[str] = None) -> ScrapedArticle:
             for i in idx:
                 mark(i, "title_repeat")
         elif len(idx) > 1:
-            short = len(words_of(units[idx[0]])) <= 40
+            short = len(words_of(units[idx[0]])) <= _REPEATED_SHORT_WORDS
             for i in (idx if short else idx[1:]):
                 mark(i, "repeated" if short else "duplicate")
     # 6. the tail after the last credit line (newsletter boxes, buttons) when it is small
@@ -171,18 +178,18 @@ def parse_scrape(text: str, lang: Optional[str] = None) -> ScrapedArticle:
     credits = [i for i, r in enumerate(rule) if r == "credit" and not credit_line(units[i])[1]]
     if credits:
         after = live(credits[-1] + 1)
-        if len(after) <= 6 and sum(len(words_of(units[i])) for i in after) <= 80:
+        if len(after) <= _TAIL_MAX_LINES and sum(len(words_of(units[i])) for i in after) <= _TAIL_MAX_WORDS:
             for i in after:
                 mark(i, "tail")
     # 7. short non-prose lines at the very end, and between a title line and the first paragraph
     for i in reversed(live()):
-        if len(words_of(units[i])) <= 8 and not is_prose_coded(units[i], code):
+        if len(words_of(units[i])) <= _EDGE_LINE_WORDS and not is_prose_coded(units[i], code):
             mark(i, "tail")
         else:
             break
     if title_line:
         for i in live():
-            if len(words_of(units[i])) <= 8 and not is_prose_coded(units[i], code):
+            if len(words_of(units[i])) <= _EDGE_LINE_WORDS and not is_prose_coded(units[i], code):
                 mark(i, "head")
             else:
                 break

@@ -6,7 +6,6 @@ items are keyed by host and one DoFn call handles one host's items in order, so 
 delay and robots.txt hold within that key. On several workers two keys never share a host, so
 the limit of one request at a time per host still holds; the delay clock is per worker.
 """
-import re
 from typing import Iterable, Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -17,12 +16,12 @@ from wirebeam.transforms.dates import parse_published, publication_columns
 from wirebeam.transforms.extract.dispatch import from_html, make_article
 from wirebeam.transforms.failures import FAILURES, describe, fail
 from wirebeam.transforms.feeds.parse import FeedItem
-from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, fetch_with_retries
+from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, Response, fetch_with_retries
 from wirebeam.transforms.feeds.politeness import HostThrottle, Robots
+from wirebeam.transforms.feeds.repeats import OneItemPerKey
 from wirebeam.transforms.feeds.state import STATE_UPDATE
-
-_TAG = re.compile(r"<[^>]+>")
-
+from wirebeam.transforms.feeds.text import feed_text
+from wirebeam.transforms.warc import parse_content_type
 
 def check_scheme(url: str) -> None:
     """bad_scheme before robots.txt is asked (robots of an ftp: site would read as a disallow)."""
@@ -33,12 +32,6 @@ def check_scheme(url: str) -> None:
 def item_source(item: FeedItem) -> str:
     """The stable source of a feed item (and so its article id): guid, else link."""
     return f"feed:{item.key}"
-
-
-def _plain(html: Optional[str]) -> str:
-    if not html:
-        return ""
-    return " ".join(_TAG.sub(" ", html).split())
 
 
 def _origin(item: FeedItem, text_source: str) -> dict:
@@ -60,14 +53,18 @@ def _with_feed_fallbacks(article: dict, item: FeedItem) -> dict:
 def item_article(item: FeedItem, get_page) -> Tuple[Optional[dict], Optional[Tuple[str, str]]]:
     """(article, page_problem): the page's article, else one from the feed's own text.
 
-    `get_page(url) -> bytes` raises FetchError. Returns (None, (reason, detail)) when neither the
-    page nor the feed has text."""
+    `get_page(url)` -> the page's bytes, or an http.Response (its Content-Type charset then declares
+    the encoding, as for WARC pages); raises FetchError. Returns (None, (reason, detail)) when
+    neither the page nor the feed has text."""
     source = item_source(item)
     problem = None
     if item.link:
         try:
-            raw = get_page(item.link)
-            article = from_html(source, raw, url=item.link, fmt="feed", origin=_origin(item, "page"))
+            raw, charset = get_page(item.link), None
+            if isinstance(raw, Response):
+                raw, charset = raw.body, parse_content_type(raw.headers.get("content-type"))[1]
+            article = from_html(source, raw, url=item.link, fmt="feed", charset=charset,
+                                origin=_origin(item, "page"))
             if article["text"]:
                 return _with_feed_fallbacks(article, item), None
             problem = ("no_main_text", item.link)
@@ -78,7 +75,7 @@ def item_article(item: FeedItem, get_page) -> Tuple[Optional[dict], Optional[Tup
     else:
         problem = ("no_link", "")
     for field, text_source in (("content", "feed_content"), ("summary", "feed_summary")):
-        text = _plain(getattr(item, field))
+        text = feed_text(getattr(item, field))
         if text:
             article = make_article(source, "feed", text=text, title=item.title, url=item.link,
                                    published=item.published, origin=_origin(item, text_source))
@@ -98,21 +95,21 @@ class FetchPagesOfHost(beam.DoFn):
         self.robots = Robots(self.policy)
         self.throttle = HostThrottle(self.delay)
 
-    def _get_page(self, url: str) -> bytes:
+    def _get_page(self, url: str) -> Response:
         check_scheme(url)
         if not self.robots.allowed(url):
             raise FetchError("robots_disallowed", url)
         self.throttle.wait(url, self.robots.crawl_delay(url))
-        body = fetch_with_retries(url, self.policy).body
+        response = fetch_with_retries(url, self.policy)
         self.pages.inc()
-        return body
+        return response
 
-    def process(self, keyed: Tuple[str, Iterable[FeedItem]]):
+    def process(self, keyed: Tuple[str, Iterable[FeedItem]], robots_known=None):
+        """`robots_known`: site -> RobotsAnswer the run has read already (a side input), if any."""
         _, items = keyed
-        unique = {}
-        for item in sorted(items, key=lambda i: (item_source(i), i.feed_url)):
-            unique.setdefault(item_source(item), item)  # one item listed by two feeds: one row
-        for item in unique.values():
+        if robots_known:
+            self.robots.known.update(robots_known)
+        for item in sorted(items, key=item_source):  # one item a key (OneItemPerKey)
             article, problem = item_article(item, self._get_page)
             if article is None:
                 yield fail(item_source(item), "fetch", problem[0], problem[1])
@@ -128,17 +125,20 @@ def host_of(item: FeedItem) -> str:
 
 
 class FetchItemPages(beam.PTransform):
-    """Items -> articles (tagged outputs `articles` and FAILURES), politely per host."""
+    """Items -> articles (tagged outputs `articles` and FAILURES), politely per host. `robots`: a
+    PCollection of (site, RobotsAnswer) already read in this run (those sites are not asked again)."""
 
-    def __init__(self, policy: FetchPolicy, delay: float = 1.0):
+    def __init__(self, policy: FetchPolicy, delay: float = 1.0, robots=None):
         super().__init__()
-        self.policy, self.delay = policy, delay
+        self.policy, self.delay, self.robots = policy, delay, robots
 
     def expand(self, items):
         return (items
+                | "OneItemPerKey" >> OneItemPerKey()   # never two rows with one id, never a silent drop
                 | "ByHost" >> beam.Map(lambda item: (host_of(item), item))
                 | "GroupByHost" >> beam.GroupByKey()
-                | "FetchAndExtract" >> beam.ParDo(FetchPagesOfHost(self.policy, self.delay))
+                | "FetchAndExtract" >> beam.ParDo(FetchPagesOfHost(self.policy, self.delay),
+                                                 *([beam.pvalue.AsDict(self.robots)] if self.robots is not None else []))
                 .with_outputs(FAILURES, main="articles"))
 
 

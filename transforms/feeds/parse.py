@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from wirebeam.transforms.dates import parse_published
+from wirebeam.transforms.feeds.text import feed_line
 
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.I)
@@ -132,7 +133,7 @@ def parse_feed(data: bytes, feed_url: str) -> List[FeedItem]:
             feed_url=feed_url,
             guid=guid,
             link=_link(entry, guid, feed_url),
-            title=_text(entry.get("title")),
+            title=feed_line(entry.get("title")),   # tags and character references resolved
             published=_date(entry),
             content=max(contents, key=len) if contents else None,
             summary=entry.get("summary") or None,

@@ -1,7 +1,8 @@
 """Feeds -> new items: fetch each feed (URL or local file) with a conditional GET, parse it, drop
 the items already ingested in earlier runs, cap the rest.
 
-Outputs: `items` (FeedItem), `validators` ((feed url, {etag, last_modified}) for the state saved
+Every new item (`feeds.items_new`) goes on as an item or is a counted repeat of an earlier item of
+the feed with its key (`transforms.feeds.repeats`). Outputs: `items` (FeedItem), `validators` ((feed url, {etag, last_modified}) for the state saved
 after the run is committed) and FAILURES (stage `feed`). A 304 answer means nothing new and is
 not a failure. Also `feeds_file_urls` reads `--feeds-file` (OPML or one URL a line).
 """
@@ -20,6 +21,7 @@ from wirebeam.transforms.feeds.parse import FeedError, check_safe_xml, parse_fee
 from wirebeam.transforms.feeds.pages import check_scheme
 from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, fetch_with_retries
 from wirebeam.transforms.feeds.politeness import Robots
+from wirebeam.transforms.feeds.repeats import count_repeat
 
 MAX_FEED_FILE = 16 * 1024 * 1024
 
@@ -79,7 +81,7 @@ class FetchFeed(beam.DoFn):
     def setup(self):
         self.robots = Robots(self.policy)
 
-    def _bytes(self, feed: str):
+    def _bytes(self, feed: str, robots_known=None):
         if not is_url(feed):
             with open(feed, "rb") as handle:
                 data = handle.read(self.policy.max_bytes + 1)
@@ -87,6 +89,8 @@ class FetchFeed(beam.DoFn):
                 raise FetchError("too_large", f"{feed} is over {self.policy.max_bytes} bytes")
             return data, None
         check_scheme(feed)
+        if robots_known:  # the run's robots.txt answers (RobotsOfSites): none is fetched again here
+            self.robots.known.update(robots_known)
         if not self.robots.allowed(feed):
             raise FetchError("robots_disallowed", feed)
         response = fetch_with_retries(feed, self.policy, headers=self.conditional.get(feed, {}))
@@ -96,9 +100,10 @@ class FetchFeed(beam.DoFn):
                                         ("last_modified", response.headers.get("last-modified"))) if v}
         return response.body, validators
 
-    def process(self, feed: str):
+    def process(self, feed: str, robots_known=None):
+        """`robots_known`: site -> RobotsAnswer read once for the run (a side input), if any."""
         try:
-            data, validators = self._bytes(feed)
+            data, validators = self._bytes(feed, robots_known)
         except FetchError as exc:
             yield fail(feed, "feed", exc.reason, exc.detail)
             return
@@ -117,16 +122,19 @@ class FetchFeed(beam.DoFn):
         except Exception as exc:  # feedparser on something odd: a failure, never a crash
             yield fail(feed, "feed", "parse_error", describe(exc))
             return
-        kept = 0
+        kept = set()
         for item in items:
             if not item.key:
                 yield fail(feed, "feed", "no_guid_or_link", item.title or "")
             elif item.key in self.seen or (item.legacy_key and item.legacy_key in self.seen):
                 self.old.inc()
-            elif kept >= self.max_items:
+            elif item.key in kept:  # an earlier item of this feed had the key: a counted skip
+                self.new.inc()
+                count_repeat(item.key)
+            elif len(kept) >= self.max_items:
                 self.capped.inc()  # left for the next run: it is not marked seen
             else:
-                kept += 1
+                kept.add(item.key)
                 self.new.inc()
                 yield item
         if validators:
@@ -134,15 +142,21 @@ class FetchFeed(beam.DoFn):
 
 
 class ReadFeeds(beam.PTransform):
+    """Feeds -> new items, validators and failures. `robots`: a PCollection of (site, RobotsAnswer)
+    (politeness.RobotsOfSites over the feeds) so that no feed's robots.txt is read twice in a run."""
+
     def __init__(self, feeds: List[str], policy: FetchPolicy, conditional: Dict[str, Dict[str, str]],
-                 seen: Set[str], max_items: int):
+                 seen: Set[str], max_items: int, robots=None):
         super().__init__()
         self.feeds, self.policy, self.conditional, self.seen, self.max_items = (
             sorted(set(feeds)), policy, conditional, seen, max_items)
+        self.robots = robots
 
     def expand(self, p):
+        side = [beam.pvalue.AsDict(self.robots)] if self.robots is not None else []
         return (p
                 | "Feeds" >> beam.Create(self.feeds)
                 | "Reshuffle" >> beam.Reshuffle()
-                | "FetchFeed" >> beam.ParDo(FetchFeed(self.policy, self.conditional, self.seen, self.max_items))
+                | "FetchFeed" >> beam.ParDo(FetchFeed(self.policy, self.conditional, self.seen, self.max_items),
+                                            *side)
                 .with_outputs("validators", FAILURES, main="items"))
