@@ -15,6 +15,7 @@ from wirebeam.transforms.feeds.pages import FetchItemPages, WriteFeedStateUpdate
 from wirebeam.transforms.feeds.politeness import RobotsOfSites
 from wirebeam.transforms.language import DetectLanguage
 from wirebeam.transforms.read import ReadArticles
+from wirebeam.transforms.titles import RemoveRepeatedTitleAffixes
 from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, article_sort_key,
                                        failure_sort_key, join)
 
@@ -40,6 +41,7 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
     articles = (
         ([extracted.articles] + extra_articles | "AllArticles" >> beam.Flatten())
         | "RemoveRepeatedLines" >> RemoveRepeatedLines(options.boilerplate_min_docs)
+        | "RemoveRepeatedTitleAffixes" >> RemoveRepeatedTitleAffixes(options.title_affix_min_docs)
         | "DetectLanguage" >> beam.ParDo(DetectLanguage(options.min_language_chars))
         | "MarkDuplicates" >> MarkDuplicates(**dedup_args)
         | "TagNamedEntities" >> TagNamedEntities(ner_models, progress_seconds=options.progress_seconds)

@@ -49,6 +49,10 @@ class WirebeamOptions(PipelineOptions):
         _add(group, "boilerplate-min-docs", type=int, default=3, metavar="N",
              help="A short non-prose line repeated in at least N documents of the same site (or folder) in one "
                   "run is page furniture and is removed (default 3; 0 turns this off).")
+        _add(group, "title-affix-min-docs", type=int, default=3, metavar="N",
+             help="A title prefix or suffix at a separator (' | Site', 'Label - ') shared by the titles of at "
+                  "least N documents of the same site (or folder) in one run is the site's label and is removed "
+                  "(default 3; 0 turns this off).")
         _add(group, "dedup-threshold", type=float, default=None, metavar="J",
              help="Near-duplicate threshold: estimated Jaccard similarity of word shingles above which two "
                   f"articles are copies of one story, between 0 and 1 (default {THRESHOLD}, tuned on the reprint "

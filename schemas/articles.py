@@ -31,6 +31,7 @@ ARTICLE = pa.schema([
     pa.field("published", pa.string()),                   # ISO 8601 at its known precision: 2024-05 | 2024-06-18 | 2024-06-18T09:30:00+02:00
     pa.field("date_precision", pa.string()),              # month | day | time, null when unknown
     pa.field("published_date", pa.date32()),              # only when the day is known
+    pa.field("published_at", pa.timestamp("us", tz="UTC")),  # the instant in UTC, only when a time with offset is stated
     pa.field("language", pa.string()),                    # ISO 639-1, "und" when undetermined
     pa.field("language_confidence", pa.float32()),
     pa.field("text", pa.string()),

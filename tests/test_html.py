@@ -8,10 +8,11 @@ from trafilatura.utils import load_html
 
 from wirebeam.transforms.extract.decode import decode_bytes
 from wirebeam.transforms.extract.html import (ExtractionError, clean_main_text, extract_html, find_introduced_lists, find_lead,
-                                      find_subheadings, stated_publication_times, unwrap_layout_tables,
-                                      with_dropped_blocks, with_fallback, with_lead, with_stated_time)
+                                      find_subheadings, unwrap_layout_tables,
+                                      with_dropped_blocks, with_fallback, with_lead)
 from wirebeam.transforms.dates import parse_published
 from wirebeam.transforms.extract.dispatch import from_html
+from wirebeam.transforms.extract.metadata import publication_time, stated_published
 
 BODY = [
     "Der Sturm hat in der Nacht zu Freitag im Norden schwere Schäden angerichtet, wie die Feuerwehr mitteilte.",
@@ -231,7 +232,7 @@ def test_json_ld_date_published_in_a_graph_keeps_the_time():
           ' {"@type": ["NewsArticle"], "dateModified": "2025-03-14T19:12:00+01:00",'
           ' "datePublished": "2025-03-14T06:58:00+01:00"}]}')
     page = _dated_page(f'<script type="application/ld+json">{ld}</script>')
-    assert stated_publication_times(load_html(page)) == ["2025-03-14T06:58:00+01:00"]
+    assert stated_published(load_html(page)) == [("ld", "2025-03-14T06:58:00+01:00")]
     article = from_html("x.html", page)
     assert (article["published"], article["date_precision"]) == ("2025-03-14T06:58:00+01:00", "time")
 
@@ -247,28 +248,32 @@ def test_a_modification_time_alone_leaves_the_day():
                        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-03-14",'
                        ' "dateModified": "2025-03-14T19:12:00+01:00"}</script>',
                        '<time class="updated" datetime="2025-03-14T19:12:00+01:00">Aktualisiert</time>')
-    assert stated_publication_times(load_html(page)) == ["2025-03-14"]
+    assert {v for _, v in stated_published(load_html(page))} == {"2025-03-14"}
     article = from_html("x.html", page)
     assert (article["published"], article["date_precision"]) == ("2025-03-14", "day")
 
 
-def test_a_timestamp_on_another_day_is_not_taken():
+def test_a_stated_time_with_offset_outranks_a_bare_day():
+    # a day-only "date" meta is often the day of the print edition or of the last update; the
+    # article's JSON-LD states the instant it went online
     page = _dated_page('<meta name="date" content="2025-03-14"><script type="application/ld+json">'
                        '{"@type": "NewsArticle", "datePublished": "2025-03-13T22:00:00+01:00"}</script>')
     article = from_html("x.html", page)
-    assert (article["published"], article["date_precision"]) == ("2025-03-14", "day")
-    assert with_stated_time("2025-03-14", ["2025-03-13T22:00:00+01:00"]) == "2025-03-14"
+    assert (article["published"], article["date_precision"]) == ("2025-03-13T22:00:00+01:00", "time")
+    # a naive time on another day than htmldate's is not taken
+    assert publication_time([("meta", "2025-03-13T22:00:00")], "2025-03-14") == "2025-03-14"
 
 
 def test_the_timestamp_is_compared_by_its_own_local_day():
     # 23:30 at UTC-5 is the next day in UTC; the page wrote the 14th, and so did htmldate
     page = _dated_page('<meta property="article:published_time" content="2025-03-14T23:30:00-05:00">')
     assert extract_html(page)["published"] == "2025-03-14T23:30:00-05:00"
-    assert with_stated_time("2025-03-15", ["2025-03-14T23:30:00-05:00"]) == "2025-03-15"
-    # no day from htmldate, or only a month: nothing to confirm the timestamp by
-    assert with_stated_time(None, ["2025-03-14T06:58:00+01:00"]) is None
-    assert with_stated_time("2025-03", ["2025-03-14T06:58:00+01:00"]) == "2025-03"
-    assert with_stated_time("2025-03-14", ["kaputt", "2025-03-14", "2025-03-14T06:58:00Z"]) == "2025-03-14T06:58:00+00:00"
+    assert publication_time([("meta", "2025-03-14T23:30:00-05:00")], "2025-03-15") == "2025-03-14T23:30:00-05:00"
+    # a naive time is confirmed by htmldate's day; without a day it stands alone
+    assert publication_time([("meta", "2025-03-14T06:58:00")], "2025-03-14") == "2025-03-14T06:58:00"
+    assert publication_time([], "2025-03") == "2025-03"
+    assert publication_time([("ld", "kaputt"), ("meta", "2025-03-14"), ("markup", "2025-03-14T06:58:00Z")],
+                            "2025-03-14") == "2025-03-14T06:58:00+00:00"
 
 
 def test_broken_json_ld_is_skipped():
@@ -277,7 +282,7 @@ def test_broken_json_ld_is_skipped():
                        '"datePublished": "2025-03-14T06:58:00+01:00",</script>'
                        '<script type="application/ld+json">' + "[" * 5000 + '"datePublished"' + "]" * 5000
                        + '</script><script type="application/ld+json">"datePublished"</script>')
-    assert stated_publication_times(load_html(page)) == []
+    assert [v for _, v in stated_published(load_html(page)) if "T" in v] == []
     article = from_html("x.html", page)
     assert (article["published"], article["date_precision"]) == ("2025-03-14", "day")
 
@@ -317,7 +322,8 @@ def test_an_agency_byline_is_spelt_as_in_agencies():
     from wirebeam.transforms.extract.dispatch import from_record
     article = from_record("feed.jsonl:1", {"title": "Sturm", "text": "Ein Sturm zog über die Stadt.\n(dpa)",
                                            "authors": ["DPA", "Anna Beispiel", "Reuters"]})
-    assert article["authors"] == ["dpa", "Anna Beispiel", "Reuters"] and article["agencies"] == ["dpa"]
+    # issue 16: agencies are not people; they go to `agencies`, spelt as there
+    assert article["authors"] == ["Anna Beispiel"] and article["agencies"] == ["Reuters", "dpa"]
     page = from_html("samples/de_hansekurier_sturm_bahn.html",
                      (SAMPLES / "de_hansekurier_sturm_bahn.html").read_bytes())
     assert "Dpa" not in page["authors"]

@@ -75,9 +75,19 @@ def parse_published(value) -> Optional[Published]:
         return None
 
 
+def published_instant(date: Optional[Published]) -> Optional[dt.datetime]:
+    """The UTC instant of a publication time stated with its offset; None for a day, a month or a
+    time without offset (its instant is not known)."""
+    if date is None or date.precision != "time":
+        return None
+    stamp = dt.datetime.fromisoformat(date.iso)
+    return stamp.astimezone(dt.timezone.utc) if stamp.tzinfo is not None else None
+
+
 def publication_columns(value) -> dict:
-    """The article columns of a publication date: published, date_precision, published_date (all
-    None when `value` is no valid date). Every place that sets a row's date goes through here."""
+    """The article columns of a publication date: published, date_precision, published_date,
+    published_at (all None when `value` is no valid date). Every place that sets a row's date goes
+    through here."""
     date = parse_published(value)
     return {"published": date.iso if date else None, "date_precision": date.precision if date else None,
-            "published_date": date.day if date else None}
+            "published_date": date.day if date else None, "published_at": published_instant(date)}

@@ -62,10 +62,16 @@ def _authors(value) -> list:
     out = []
     for part in parts:
         name = _str(part)
-        name = name and (agency_name(name) or name)   # a byline "Dpa" is the agency dpa, spelt as in `agencies`
         if name and name not in out:
             out.append(name)
     return out
+
+
+def _people_and_agencies(authors) -> tuple:
+    """Author values -> (authors, agencies): a byline "Dpa" or "Deutsche Presse-Agentur" is the
+    agency dpa, spelt as in `agencies`, not a person."""
+    names = _authors(authors)
+    return [n for n in names if not agency_name(n)], [agency_name(n) for n in names if agency_name(n)]
 
 
 def nfc(value):
@@ -85,6 +91,7 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
     unknown = set(origin or ()) - set(ORIGIN_COLUMNS)
     if unknown:
         raise ValueError(f"not an origin column: {sorted(unknown)}")
+    authors, credited = _people_and_agencies(authors)
     text = nfc(text)   # title, url, site and authors are NFC through _str
     return {
         "id": article_id(source),
@@ -92,14 +99,14 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
         "input_format": fmt,
         "url": _str(url),
         "title": _str(title),
-        "authors": _authors(authors),
+        "authors": authors,
         "site": _str(site),
         **publication_columns(published),
         "language": None,
         "language_confidence": None,
         "text": text,
         "word_count": word_count(text),
-        "agencies": sorted(set(agencies)),
+        "agencies": sorted(set(agencies) | set(credited)),
         "dup_group": None,
         "is_duplicate": None,
         "entities": [],
@@ -114,7 +121,7 @@ def from_html(source: str, raw, url: Optional[str] = None, fmt: str = "html", ch
     text, agencies = credited_agencies(without_byline(page["text"], page.get("authors")))
     return make_article(source, fmt, text=text, title=page.get("title"), url=page.get("url") or url,
                         authors=page.get("authors"), site=page.get("site"), published=page.get("published"),
-                        agencies=agencies, origin=origin)
+                        agencies=[*agencies, *page.get("agencies", ())], origin=origin)
 
 
 def from_scrape(source: str, text: str, fmt: str = "text") -> dict:
@@ -129,9 +136,11 @@ def from_record(source: str, record: dict) -> dict:
     published = record.get("published") or record.get("date") or record.get("published_at")
     if isinstance(record.get("html"), str) and record["html"].strip():
         article = from_html(source, record["html"], url=url, fmt="jsonl")
+        people, credited = _people_and_agencies(record.get("authors") or record.get("author"))
         fields = {"url": _str(url) or article["url"], "title": _str(record.get("title")) or article["title"],
                   "site": _str(record.get("site")) or article["site"],
-                  "authors": _authors(record.get("authors") or record.get("author")) or article["authors"]}
+                  "authors": people if people or credited else article["authors"],
+                  "agencies": sorted(set(article["agencies"]) | set(credited))}
         if parse_published(published):
             fields.update(publication_columns(published))
         return {**article, **fields}

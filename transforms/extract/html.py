@@ -33,16 +33,13 @@ subheading directly above a paragraph the text has is put back before it, and so
 sentences after the paragraph ending in a colon that introduces it. Then layout tables
 (one or two rows whose cells hold paragraphs, lists or tables: columns of a page, not data)
 become divs, so that trafilatura reads their blocks one by one.
-The published date comes from the page's markup only (htmldate without its extensive search):
-a page without a dated meta tag or time element lands in `date=unknown` instead of under a
-date guessed from a copyright line, and the search costs 5 ms less per page. htmldate gives the
-day only; when the page states the publication as a full timestamp (`article:published_time`,
-`itemprop="datePublished"`, `<time pubdate>`, JSON-LD `datePublished` of an article) on that same
-day, the timestamp is taken instead (`stated_publication_times`, `with_stated_time`). Modification
-dates are never read.
+Title, authors and the publication time come from `metadata` (read from the page before
+trafilatura prunes it): the headline with the site's name taken off, people as authors and
+agencies apart, the stated publication time with its offset. htmldate (without its extensive
+search) gives the day when the page states no time: a page without a dated meta tag or time
+element lands in `date=unknown` instead of under a date guessed from a copyright line.
 Agency credit lines are handled afterwards for every input format (`scrape.credited_agencies`).
 """
-import json
 import re
 from typing import List, Optional
 from urllib.parse import urlparse
@@ -56,6 +53,7 @@ from wirebeam.transforms.dates import parse_published
 from wirebeam.transforms.extract.decode import decode_bytes
 from wirebeam.transforms.extract.agencies import is_credit_line
 from wirebeam.transforms.extract.furniture import furniture_rule
+from wirebeam.transforms.extract import metadata
 from wirebeam.transforms.extract.prose import guess_language, is_prose, split_sentences
 
 MIN_WORDS = 20
@@ -92,17 +90,6 @@ _SUBHEADINGS = ("h2", "h3", "h4", "h5", "h6")
 _LAYOUT_ROWS = 2          # a table this short whose cells hold blocks lays out the page, it holds no data
 _LAYOUT_BLOCKS = frozenset({"p", "div", "table", "ul", "ol", "dl", "blockquote", "pre", "h1", *_SUBHEADINGS})
 _TABLE_PARTS = ("tbody", "thead", "tfoot", "tr", "td", "th")
-# Where a page states when it was published (never when it was modified), most specific first.
-_PUBLISHED_AT = (
-    '//meta[@property="article:published_time" or @name="article:published_time" '
-    'or @property="og:article:published_time" or @name="og:article:published_time"]/@content',
-    '//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime',
-    '//time[@pubdate]/@datetime',
-)
-_LD_JSON = '//script[@type="application/ld+json"][contains(., "datePublished")]/text()'
-_LD_ARTICLES = frozenset({"Article", "NewsArticle", "BlogPosting", "LiveBlogPosting", "AnalysisNewsArticle",
-                          "BackgroundNewsArticle", "OpinionNewsArticle", "ReportageNewsArticle",
-                          "ReviewNewsArticle"})
 _OPENING = 60             # characters of a paragraph that identify it in the main text
 _OPENING_MIN_WORDS = 8     # a paragraph shorter than this is no anchor for a dropped block
 _NGRAM = 3                 # word n-grams that compare a lead or description with the text
@@ -181,55 +168,6 @@ def _body(tree):
 def _element_text(element) -> str:
     """An element's visible text with its whitespace runs folded to single spaces."""
     return " ".join(element.text_content().split())
-
-
-def _ld_published(data) -> List[str]:
-    """`datePublished` of the articles in one JSON-LD document: the top-level object, a list of
-    objects, or the objects of an `@graph`."""
-    objects = data if isinstance(data, list) else [data]
-    objects = [o for o in objects if isinstance(o, dict)]
-    objects += [o for top in objects if isinstance(top.get("@graph"), list)
-                for o in top["@graph"] if isinstance(o, dict)]
-    out = []
-    for obj in objects:
-        types = obj.get("@type")
-        types = types if isinstance(types, list) else [types]
-        # "NewsArticle", "schema:NewsArticle" or "https://schema.org/NewsArticle"
-        if any(isinstance(t, str) and re.split(r"[/:#]", t)[-1] in _LD_ARTICLES for t in types):
-            value = obj.get("datePublished")
-            if isinstance(value, str):
-                out.append(value)
-    return out
-
-
-def stated_publication_times(tree) -> List[str]:
-    """The publication dates the page states in its markup, as written, most specific source first:
-    meta `article:published_time`, `itemprop="datePublished"` (content or datetime), `<time pubdate>`,
-    then JSON-LD `datePublished` of an article. Modification dates are not read. Broken JSON-LD is
-    skipped. Read before trafilatura prunes the tree (it drops scripts)."""
-    if tree is None:
-        return []
-    found = [value for query in _PUBLISHED_AT for value in tree.xpath(query)]
-    for script in tree.xpath(_LD_JSON):
-        try:
-            found += _ld_published(json.loads(script))
-        except (ValueError, RecursionError):  # broken or absurdly nested JSON-LD says nothing
-            continue
-    return [str(value).strip() for value in dict.fromkeys(found) if str(value).strip()]
-
-
-def with_stated_time(date: Optional[str], stated: List[str]) -> Optional[str]:
-    """htmldate's `date` (a day), or the first `stated` timestamp that falls on that day as written
-    (its own local date, not UTC), normalised by `parse_published`. A stated value of day precision
-    or of another day, or a `date` that is not a day, leaves `date` as it is."""
-    day = parse_published(date)
-    if day is None or day.precision != "day":
-        return date
-    for value in stated:
-        published = parse_published(value)
-        if published is not None and published.precision == "time" and published.day == day.day:
-            return published.iso
-    return date
 
 
 def find_lead(tree) -> Optional[str]:
@@ -455,9 +393,9 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
         if tree is None:
             raise ExtractionError("no_main_text", "the page could not be parsed as HTML")
         lead = find_lead(tree)  # before trafilatura prunes the tree
-        stated = stated_publication_times(tree)
         dropped = find_subheadings(tree) + find_introduced_lists(tree)
         headline = find_headline(tree)
+        page = metadata.page_metadata(tree, url)  # title, authors and times (`metadata`), before pruning
         unwrap_layout_tables(tree)
         doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=True,
                                           date_extraction_params=set_date_params(extensive=False))
@@ -479,10 +417,12 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
     paragraphs = with_lead(paragraphs, lead, guess_language(" ".join(paragraphs[:20])))
     if not _enough_text(paragraphs):
         raise ExtractionError("no_main_text", "only navigation, consent or too little text")
-    date = with_stated_time(get("date"), stated)
-    authors = [a.strip() for a in (get("author") or "").split(";") if a.strip()]
+    date = metadata.publication_time(page["stated"], get("date"))
+    authors, agencies = metadata.page_authors(
+        page["authors"], page["names"], [a.strip() for a in (get("author") or "").split(";") if a.strip()])
     page_url = get("url") or url
     site = get("sitename") or (urlparse(page_url).hostname if page_url else None)
-    return {"title": title, "authors": authors, "site": site, "url": page_url,
+    return {"title": metadata.choose_headline(page["headlines"], page["names"]) or title, "authors": authors,
+            "agencies": agencies, "site": site, "url": page_url,
             "published": date if parse_published(date) else None,
             "text": "\n\n".join(paragraphs)}
