@@ -283,3 +283,28 @@ def test_lock_staleness():
     assert lock.is_stale({**fresh, "host": socket.gethostname(), "pid": dead.pid}, now)
     assert not lock.is_stale({**fresh, "host": socket.gethostname(), "pid": os.getpid()}, now)
     assert lock.is_stale({}, now)
+
+
+def test_a_state_run_never_replaces_rows_the_state_marks_as_ingested(tmp_path):
+    from test_feed_cli import Handler   # the loopback feed of the feed tests: one page, one gone item
+    srv = serve(Handler)
+    srv.items = [("bib-1", "Bibliothek Meldung 1", "news/m-1"), ("bib-3", "Bibliothek Meldung 3", "news/m-3")]
+    feed = f"http://127.0.0.1:{srv.server_address[1]}/feed.xml"
+    out, state = tmp_path / "out", tmp_path / "state"
+    common = ["--feed", feed, "--state", state, "--allow-host", "127.0.0.1", "--host-delay", "0.05",
+              "--fetch-timeout", "5", "--extract-timeout", "0", "--ner", "none", "--output", out]
+    try:
+        assert run_cli("run", *common, timeout=120).returncode == 0
+        assert json.loads((out / "run.json").read_text())["articles"] == 2
+        srv.items.append(("bib-4", "Bibliothek Meldung 4", "news/m-4"))
+        refused = run_cli("run", *common, timeout=120)
+        assert refused.returncode == 2 and "--append" in refused.stderr and "marks 2 feed items" in refused.stderr
+        assert json.loads((out / "run.json").read_text())["articles"] == 2   # untouched
+        # an appended dataset is not replaced by a run without --append either
+        data = tmp_path / "data"
+        assert run_cli("run", *common[:-1], data, "--append", timeout=120).returncode == 0
+        again = run_cli("run", "--input", ROOT / "samples", "--output", data, "--ner", "none", timeout=120)
+        assert again.returncode == 2 and "pass --append" in again.stderr
+    finally:
+        srv.shutdown()
+        srv.server_close()
