@@ -45,6 +45,7 @@ def run(argv) -> int:
     out_dir = output_folder(opts.output)
     started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     run_id = opts.run_id or started.strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
+    stamp = ingested_at(opts.ingested_at, started)
     check_dataset_options(opts, run_id, on_dataflow)
     index_at = finalize.index_root(opts, out_dir)
     not_inputs = [out_dir, output.staging_path(out_dir, run_id)] + output.leftover_staging(out_dir) + \
@@ -62,20 +63,27 @@ def run(argv) -> int:
     check_replacing(opts, out_dir, state)
     if dry:
         return _run(options, opts, standard, on_dataflow, dry, out_dir, paths, feeds, ner_models, state,
-                    started, run_id)
+                    started, run_id, stamp)
+    # the output's lock, and the index's when it lies elsewhere (runs into two outputs may share one index)
+    locks = [OutputLock(out_dir, run_id)] + ([OutputLock(index_at, run_id)] if opts.index else [])
+    taken = []
     try:
-        lock = OutputLock(out_dir, run_id)
-        lock.acquire()
+        for lock in locks:
+            lock.acquire()
+            taken.append(lock)
+        return _run(options, opts, standard, on_dataflow, dry, out_dir, paths, feeds, ner_models, state,
+                    started, run_id, stamp)
     except Locked as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
-        raise UsageError(f"cannot write to the output folder {out_dir!r} ({exc.strerror or exc}): "
+        if taken == locks:
+            raise
+        what = "the output folder" if not taken else "the index folder"
+        raise UsageError(f"cannot write to {what} {locks[len(taken)].folder!r} ({exc.strerror or exc}): "
                          f"give a folder you may write to") from exc
-    try:
-        return _run(options, opts, standard, on_dataflow, dry, out_dir, paths, feeds, ner_models, state,
-                    started, run_id)
     finally:
-        lock.release()
+        for lock in taken:
+            lock.release()
 
 
 def check_dataset_options(opts, run_id: str, on_dataflow: bool) -> None:
@@ -84,9 +92,10 @@ def check_dataset_options(opts, run_id: str, on_dataflow: bool) -> None:
         raise UsageError("--index-days must be 0 (keep everything) or a positive number of days")
     if (opts.append or opts.index) and not dataset.SAFE_RUN_ID.match(run_id):
         raise UsageError(f"--run-id {run_id!r} becomes part of file names: use letters, digits, '.', '_' and '-'")
-    if opts.append and opts.commit_in_job and on_dataflow:
-        raise UsageError("--append holds the dataset's lock for the whole run, which a driver that returns at "
-                         "submission (--commit-in-job on Dataflow) cannot do; drop --commit-in-job")
+    if (opts.append or opts.index) and opts.commit_in_job and on_dataflow:
+        raise UsageError(f"{'--append' if opts.append else '--index'} holds the dataset's lock for the whole run, "
+                         f"which a driver that returns at submission (--commit-in-job on Dataflow) cannot do; "
+                         f"drop --commit-in-job")
 
 
 def check_replacing(opts, out_dir: str, state) -> None:
@@ -106,9 +115,9 @@ def check_replacing(opts, out_dir: str, state) -> None:
                 f"Pass --append to add to that output, or give a new --output")
 
 
-def _run(options, opts, standard, on_dataflow, dry, out_dir, paths, feeds, ner_models, state, started, run_id) -> int:
+def _run(options, opts, standard, on_dataflow, dry, out_dir, paths, feeds, ner_models, state, started, run_id,
+         stamp) -> int:
     """The run proper, holding the output's lock (none for a dry run)."""
-    stamp = ingested_at(opts.ingested_at, started)
     finish = dataset.finish_leftover if opts.append else None
     try:  # a dry run touches nothing, not even the output folder
         staging = output.staging_path(out_dir, run_id) if dry else output.prepare_staging(out_dir, run_id, finish)

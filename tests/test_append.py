@@ -308,3 +308,15 @@ def test_a_state_run_never_replaces_rows_the_state_marks_as_ingested(tmp_path):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_the_job_itself_can_commit_an_appended_run(tmp_path):
+    out = tmp_path / "dataset"
+    append_run([write_jsonl(tmp_path / "a" / "a.jsonl", [story(SENTENCES, "Brücke")])], out, "r1")
+    copy = write_jsonl(tmp_path / "b" / "b.jsonl", [story(SENTENCES[:8], "Brücke, gekürzt")])
+    result = append_run([copy], out, "r2", "--commit-in-job")
+    assert "1 copy of earlier runs" not in result.stdout   # in-job: no Beam counters for the summary ...
+    rep = report(out, "r2")
+    assert rep["committed_by"] == "job" and rep["articles"] == 1 and rep["dataset"]["index_entries"] == 1
+    assert [r["is_duplicate"] for r in table(out) if r["title"] == "Brücke, gekürzt"] == [True]   # ... but the link
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]

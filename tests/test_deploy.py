@@ -34,6 +34,8 @@ NOT_IN_TEMPLATE = {
     "feeds_file": "as feed", "state": "refused with --commit-in-job", "allow_host": "as feed",
     "contact": "as feed", "host_delay": "as feed", "max_items_per_feed": "as feed", "fetch_timeout": "as feed",
     "max_fetch_bytes": "as feed",
+    "append": "refused with --commit-in-job on Dataflow: the driver returns at submission and cannot hold the lock",
+    "index": "as append", "index_days": "as append",
 }
 
 
