@@ -319,7 +319,7 @@ def _with_member(id_and_joined):
 
 
 class _Versions(beam.DoFn):
-    """(id, {"article": [...], "known": [(exact, version)]}) -> the articles to write, with their version.
+    """An article and (side input) id -> [(exact, version)] of the indexed ids -> the articles to write, with their version.
     Same text as an indexed version: already in the dataset (dropped with --append, kept and tagged
     "indexed" without, so it is not indexed twice); another text: the next version."""
 
@@ -330,35 +330,35 @@ class _Versions(beam.DoFn):
         self.already = Metrics.counter("append", "already_in_dataset")
         self.versions = Metrics.counter("append", "new_versions")
 
-    def process(self, id_and_joined):
-        article_id, joined = id_and_joined
-        known = dict(joined["known"])
-        for article in joined["article"]:
-            exact = exact_key(article["text"])
-            if exact in known:
-                self.already.inc()
-                if self.skip_known:
-                    continue
-                yield {**article, "version": known[exact]}
-                yield beam.pvalue.TaggedOutput(self.INDEXED, (article_id, True))
-            elif known:
-                self.versions.inc()
-                yield {**article, "version": max(known.values()) + 1}
-            else:
-                yield article
-
-
-def _adopt(group_and_joined):
-    """(within-run group, {"article": [...], "earlier": [match]}) -> the articles, in the earlier group if any."""
-    _, joined = group_and_joined
-    earlier = min(joined["earlier"]) if joined["earlier"] else None
-    for article in joined["article"]:
-        if earlier is None:
+    def process(self, article, known_by_id):
+        article_id = article["id"]
+        try:
+            known = dict(known_by_id[article_id])   # Beam's MultiMap: [] for an id the index lacks
+        except KeyError:
+            known = {}
+        if not known:
             yield article
-            continue
-        Metrics.counter("index", "copies_of_earlier_runs").inc()
-        group = earlier[1]
-        yield {**article, "dup_group": group, "is_duplicate": group != article["id"]}
+            return
+        exact = exact_key(article["text"])
+        if exact in known:
+            self.already.inc()
+            if self.skip_known:
+                return
+            yield {**article, "version": known[exact]}
+            yield beam.pvalue.TaggedOutput(self.INDEXED, (article_id, True))
+        else:
+            self.versions.inc()
+            yield {**article, "version": max(known.values()) + 1}
+
+
+def _adopt(article, earlier_of_group):
+    """An article -> the same, in the earlier group its within-run group copies, if any."""
+    earlier = earlier_of_group.get(article["dup_group"])
+    if earlier is None:
+        return article
+    Metrics.counter("index", "copies_of_earlier_runs").inc()
+    group = earlier[1]
+    return {**article, "dup_group": group, "is_duplicate": group != article["id"]}
 
 
 def _entry(id_and_joined, run_id, ingested_at):
@@ -433,9 +433,10 @@ class MarkCopiesAcrossRuns(beam.PTransform):
         if searching:
             known = (articles | "IdProbes" >> beam.Map(lambda a: (bucket_of(id_key(a["id"])), (id_key(a["id"]), a["id"])))
                      | "GroupIdProbes" >> beam.GroupByKey() | "LookupIds" >> beam.ParDo(_LookupIds(files)))
-            checked = ({"article": articles | "ById" >> beam.Map(lambda a: (a["id"], a)), "known": known}
-                       | "JoinKnown" >> beam.CoGroupByKey()
-                       | "Versions" >> beam.ParDo(_Versions(self.skip_known)).with_outputs(_Versions.INDEXED, main="fresh"))
+            # what the index knows of this run's ids is small (ids seen before): a side input, so the
+            # articles themselves are not shuffled
+            checked = (articles | "Versions" >> beam.ParDo(_Versions(self.skip_known), beam.pvalue.AsMultiMap(known))
+                       .with_outputs(_Versions.INDEXED, main="fresh"))
             articles, indexed = checked.fresh, [checked[_Versions.INDEXED]]
         members = signatures(articles)
         marked = (articles, members) | "WithinRun" >> _WithinRun(self.threshold)
@@ -453,10 +454,8 @@ class MarkCopiesAcrossRuns(beam.PTransform):
                 | "ByGroup" >> beam.FlatMap(lambda kv: [(g, e) for g in kv[1]["group"] for e in kv[1]["earlier"]])
                 | "EarliestPerGroup" >> beam.CombinePerKey(min)
             )
-            marked = (
-                {"article": marked | "KeyByGroup" >> beam.Map(lambda a: (a["dup_group"], a)), "earlier": per_group}
-                | "JoinEarlier" >> beam.CoGroupByKey() | "Adopt" >> beam.FlatMap(_adopt)
-            )
+            # one entry per within-run group that copies an earlier one: small, a side input
+            marked = marked | "Adopt" >> beam.Map(_adopt, beam.pvalue.AsDict(per_group))
         slim = marked | "Slim" >> beam.Map(lambda a: (a["id"], {k: a[k] for k in ("id", "version", "published",
                                                                                       "dup_group")}))
         entries = (
