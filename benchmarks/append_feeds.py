@@ -83,13 +83,52 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
 
 
+def evaluate(data: pathlib.Path, items: int, seconds) -> dict:
+    """The measures over a dataset the runs appended to (also one a stopped benchmark left: --evaluate)."""
+    import duckdb
+    runs = len(list((data / "runs").glob("*.json")))
+    articles = f"read_parquet('{data}/articles/**/*.parquet', hive_partitioning=true)"
+    started = time.perf_counter()
+    total, distinct = duckdb.sql(f"SELECT count(*), count(DISTINCT (id, version)) FROM {articles}").fetchone()
+    count_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    groups = duckdb.sql(f"SELECT dup_group, count(*) FROM {articles} GROUP BY 1 HAVING count(*) > 1").fetchall()
+    group_seconds = time.perf_counter() - started
+    rows = duckdb.sql(f"SELECT id, url, dup_group FROM {articles}").fetchall()
+    by_url = {url.split("/p/", 1)[1]: (i, g) for i, url, g in rows}
+    truth = linked = correct = 0
+    for key, (article_id, group) in by_url.items():
+        r, j = map(int, key.split("/"))
+        _, src = item(r, j, items)
+        if src is not None:
+            truth += 1
+            src_id, src_group = by_url[f"{src[0]}/{src[1]}"]
+            correct += group in (src_id, src_group)
+        linked += group != article_id
+    reports = [json.loads(p.read_text()) for p in sorted((data / "runs").glob("*.json"))]
+    result = {"runs": runs, "items_per_run": items, "rows": total, "rows_doubled": total - distinct,
+              "expected_rows": runs * items, "true_cross_run_copies": truth,
+              "linked_to_their_source": correct, "rows_marked_duplicate": linked,
+              "copies_of_earlier_runs_reported": sum(r["dataset"]["copies_of_earlier_runs"] for r in reports),
+              "groups_with_copies": len(groups), "seconds_per_run_median": round(sorted(seconds)[len(seconds) // 2], 1) if seconds else None,
+              "seconds_per_run_max": round(max(seconds), 1) if seconds else None,
+              "seconds_total": round(sum(seconds), 1),
+              "duckdb_count_s": round(count_seconds, 3), "duckdb_group_by_s": round(group_seconds, 3),
+              "dataset_files": sum(1 for _ in data.rglob("*.parquet"))}
+    return result
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=48)
     ap.add_argument("--items", type=int, default=200)
     ap.add_argument("--json", type=pathlib.Path)
+    ap.add_argument("--evaluate", type=pathlib.Path, metavar="DATASET",
+                    help="only measure a dataset an earlier (possibly stopped) benchmark left")
     args = ap.parse_args(argv)
-    import duckdb
+    if args.evaluate:
+        print(json.dumps(evaluate(args.evaluate, args.items, []), indent=2))
+        return 0
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="append-feeds-"))
     data, state = work / "dataset", work / "state"
@@ -110,36 +149,10 @@ def main(argv=None):
         seconds.append(time.perf_counter() - started)
         if done.returncode != 0:
             raise SystemExit(f"run {run} failed:\n{done.stderr[-3000:]}")
-        print(f"run {run + 1}/{args.runs}: {seconds[-1]:.1f} s", file=sys.stderr, flush=True)
+        print(f"run {run + 1}/{args.runs}: {seconds[-1]:.1f} s ({data})", file=sys.stderr, flush=True)
     srv.shutdown()
 
-    articles = f"read_parquet('{data}/articles/**/*.parquet', hive_partitioning=true)"
-    started = time.perf_counter()
-    total, distinct = duckdb.sql(f"SELECT count(*), count(DISTINCT (id, version)) FROM {articles}").fetchone()
-    count_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    groups = duckdb.sql(f"SELECT dup_group, count(*) FROM {articles} GROUP BY 1 HAVING count(*) > 1").fetchall()
-    group_seconds = time.perf_counter() - started
-    rows = duckdb.sql(f"SELECT id, url, dup_group FROM {articles}").fetchall()
-    by_url = {url.split("/p/", 1)[1]: (i, g) for i, url, g in rows}
-    truth = linked = correct = 0
-    for key, (article_id, group) in by_url.items():
-        r, j = map(int, key.split("/"))
-        _, src = item(r, j, args.items)
-        if src is not None:
-            truth += 1
-            src_id, src_group = by_url[f"{src[0]}/{src[1]}"]
-            correct += group in (src_id, src_group)
-        linked += group != article_id
-    reports = [json.loads(p.read_text()) for p in sorted((data / "runs").glob("*.json"))]
-    result = {"runs": args.runs, "items_per_run": args.items, "rows": total, "rows_doubled": total - distinct,
-              "expected_rows": args.runs * args.items, "true_cross_run_copies": truth,
-              "linked_to_their_source": correct, "rows_marked_duplicate": linked,
-              "copies_of_earlier_runs_reported": sum(r["dataset"]["copies_of_earlier_runs"] for r in reports),
-              "groups_with_copies": len(groups), "seconds_per_run_median": round(sorted(seconds)[len(seconds) // 2], 1),
-              "seconds_per_run_max": round(max(seconds), 1), "seconds_total": round(sum(seconds), 1),
-              "duckdb_count_s": round(count_seconds, 3), "duckdb_group_by_s": round(group_seconds, 3),
-              "dataset_files": sum(1 for _ in data.rglob("*.parquet"))}
+    result = evaluate(data, args.items, seconds)
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
