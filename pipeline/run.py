@@ -60,10 +60,10 @@ def run(argv) -> int:
     if on_dataflow:
         dataflow.check_paths(opts, paths, dry)
     state = feed_state_io.load_state(opts.state) if feeds else None
-    check_replacing(opts, out_dir, state)
-    if dry:
+    if dry:  # touches nothing, reads nothing of the output (on Dataflow it may be a bucket out of reach)
         return _run(options, opts, standard, on_dataflow, dry, out_dir, paths, feeds, ner_models, state,
                     started, run_id, stamp)
+    check_replacing(opts, out_dir, state)
     # the output's lock, and the index's when it lies elsewhere (runs into two outputs may share one index)
     locks = [OutputLock(out_dir, run_id)] + ([OutputLock(index_at, run_id)] if opts.index else [])
     taken = []

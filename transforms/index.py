@@ -318,6 +318,7 @@ def _with_member(id_and_joined):
             yield bucket_of(key), (key, member)
 
 
+@beam.typehints.with_output_types(dict)
 class _Versions(beam.DoFn):
     """An article and (side input) id -> [(exact, version)] of the indexed ids -> the articles to write, with their version.
     Same text as an indexed version: already in the dataset (dropped with --append, kept and tagged
