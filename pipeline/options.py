@@ -30,7 +30,8 @@ class WirebeamOptions(PipelineOptions):
                   "Quote globs so the shell does not expand them.")
         _add(group, "output", default=None, metavar="DIR",
              help="Output folder (required). Receives articles/date=.../part-*.parquet, failures/part-*.parquet and run.json. "
-                  "A rerun into the same folder replaces what an earlier run left there. Files in it are never read "
+                  "A rerun into the same folder replaces what an earlier run left there (with --append it adds to it). "
+                  "Files in it are never read "
                   "as input, even when it lies inside an input folder.")
         _add(group, "max-input-bytes", type=int, default=16 * MiB, metavar="N",
              help="Largest document read, in bytes after decompression (default 16 MiB). Larger files end as "
