@@ -1,16 +1,18 @@
 """The flow of a wirebeam run, read top to bottom: read, extract, clean, detect language,
-mark duplicates, tag entities, write."""
+mark duplicates (with a copy index: across runs too), tag entities, write."""
 import datetime as dt
 from typing import Dict, List, Optional
 
 import apache_beam as beam
 
+from wirebeam.pipeline.dataset import INDEX, file_prefix
 from wirebeam.schemas import ARTICLE, FAILURE
 from wirebeam.transforms.boilerplate import RemoveRepeatedLines
 from wirebeam.transforms.dedup import MarkDuplicates
 from wirebeam.transforms.entities.tag import TagNamedEntities
 from wirebeam.transforms.extract.dispatch import ExtractText
 from wirebeam.transforms.feeds.read import ReadFeeds
+from wirebeam.transforms.index import MarkCopiesAcrossRuns, snapshot
 from wirebeam.transforms.feeds.pages import FetchItemPages, WriteFeedStateUpdate
 from wirebeam.transforms.feeds.politeness import RobotsOfSites
 from wirebeam.transforms.language import DetectLanguage
@@ -22,9 +24,10 @@ from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, 
 
 def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options, ingested_at: dt.datetime,
                    ner_models: Dict[str, str], feeds: Optional[List[str]] = None, feed_state=None,
-                   fetch_policy=None) -> Dict[str, beam.PCollection]:
+                   fetch_policy=None, run_id: str = "", index_root: Optional[str] = None) -> Dict[str, beam.PCollection]:
     """Add the whole flow to `p`; output lands in `staging` (articles/ and failures/, and for feeds
-    the state update the driver saves after the commit). Returns the PCollections of the written
+    the state update the driver saves after the commit; with an index, _index/). `run_id` names the
+    files of an --append run (part-RUNID-NNNNN.parquet). Returns the PCollections of the written
     file paths, {"articles": ..., "failures": ...}, for a step that has to wait for them."""
     read = p | "ReadArticles" >> ReadArticles(paths, options.max_input_bytes, options.max_line_bytes)
     extracted = read.documents | "ExtractText" >> ExtractText(options.extract_timeout, options.extract_memory_mib,
@@ -43,17 +46,29 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
         | "RemoveRepeatedLines" >> RemoveRepeatedLines(options.boilerplate_min_docs)
         | "RemoveRepeatedTitleAffixes" >> RemoveRepeatedTitleAffixes(options.title_affix_min_docs)
         | "DetectLanguage" >> beam.ParDo(DetectLanguage(options.min_language_chars))
-        | "MarkDuplicates" >> MarkDuplicates(**dedup_args)
-        | "TagNamedEntities" >> TagNamedEntities(ner_models, progress_seconds=options.progress_seconds)
     )
+    index_files = []
+    if index_root:  # copies across runs too (transforms.index); the run's index files staged in _index/
+        across = articles | "MarkCopiesAcrossRuns" >> MarkCopiesAcrossRuns(
+            snapshot(index_root, ingested_at, options.index_days, exclude_run=run_id), join(staging, INDEX),
+            run_id, ingested_at, skip_known=options.append, **dedup_args)
+        articles, index_files = across["articles"], [across["entry_buckets"], across["band_buckets"]]
+    else:
+        articles = articles | "MarkDuplicates" >> MarkDuplicates(**dedup_args)
+    articles = articles | "TagNamedEntities" >> TagNamedEntities(ner_models, progress_seconds=options.progress_seconds)
     failures = [read.failures, extracted.failures] + extra_failures | "AllFailures" >> beam.Flatten()
     if feeds:
         _ = (fed.validators, articles) | "FeedStateUpdate" >> WriteFeedStateUpdate(staging)
 
+    prefix = file_prefix(run_id) if options.append else "part"
     article_files = articles | "WriteArticles" >> WritePartitionedParquet(
         join(staging, "articles"), ARTICLE, folder_of=article_folder, shard_key=lambda a: a["id"],
-        sort_key=article_sort_key, shards=options.shards_per_date, ingested_at=ingested_at)
+        sort_key=article_sort_key, shards=options.shards_per_date, ingested_at=ingested_at,
+        prefix=prefix)
     failure_files = failures | "WriteFailures" >> WritePartitionedParquet(
         join(staging, "failures"), FAILURE, folder_of=lambda f: None, shard_key=lambda f: f["source"],
-        sort_key=failure_sort_key, shards=1, ingested_at=ingested_at)
-    return {"articles": article_files, "failures": failure_files}
+        sort_key=failure_sort_key, shards=1, ingested_at=ingested_at, prefix=prefix)
+    written = {"articles": article_files, "failures": failure_files}
+    if index_files:
+        written["index"] = index_files | "IndexFiles" >> beam.Flatten()
+    return written

@@ -30,7 +30,8 @@ class WirebeamOptions(PipelineOptions):
                   "Quote globs so the shell does not expand them.")
         _add(group, "output", default=None, metavar="DIR",
              help="Output folder (required). Receives articles/date=.../part-*.parquet, failures/part-*.parquet and run.json. "
-                  "A rerun into the same folder replaces what an earlier run left there. Files in it are never read "
+                  "A rerun into the same folder replaces what an earlier run left there (with --append it adds to it). "
+                  "Files in it are never read "
                   "as input, even when it lies inside an input folder.")
         _add(group, "max-input-bytes", type=int, default=16 * MiB, metavar="N",
              help="Largest document read, in bytes after decompression (default 16 MiB). Larger files end as "
@@ -86,6 +87,20 @@ class WirebeamOptions(PipelineOptions):
                   "once the job is submitted (the Flex Template uses this). run.json then has no Beam metrics. "
                   "Not with --state.")
 
+        # --- one dataset across runs (issue 14; docs/datasets.md) ---
+        data = parser.add_argument_group("wirebeam datasets")
+        _add(data, "append", action="store_true", default=False,
+             help="Add this run to the dataset in --output instead of replacing it: its files are named "
+                  "part-RUNID-*.parquet, its report is runs/RUNID.json, nothing of earlier runs is rewritten. "
+                  "Articles already in the dataset (same id, same text) are not written again; a changed text "
+                  "under a known id is written as a new version. Copies are found across runs through the "
+                  "copy index in DATASET/_index/. One run at a time: a second one is refused.")
+        _add(data, "index", default=None, metavar="PATH",
+             help="Keep the copy index here (a folder, any Beam file system path) instead of DATASET/_index/: "
+                  "new articles that copy earlier indexed ones join their group. Works with and without --append.")
+        _add(data, "index-days", type=int, default=14, metavar="DAYS",
+             help="Earlier articles the copy index matches against and keeps: those ingested in the last DAYS "
+                  "days (default 14; 0 keeps and matches everything).")
         # --- feeds (issue 4) ---
         feeds = parser.add_argument_group("wirebeam feeds")
         _add(feeds, "feed", action="append", default=None, metavar="URL_OR_PATH",

@@ -1,6 +1,8 @@
-"""The output folder: a run writes into a staging folder inside it, and only a finished run
-replaces what was there (articles/, failures/, run.json). A crashed run leaves the previous
-output untouched; its staging folder is removed by the next run.
+"""The output folder: a run writes into a staging folder beside it (OUTPUT.staging-RUN_ID, outside
+the output, so no reader that globs OUTPUT/** ever sees half a run), and only a finished run
+replaces what was there (articles/, failures/, run.json) or, with --append, adds its own files
+(pipeline.dataset). A crashed run leaves the previous output untouched; its staging folder is
+removed (or, when its commit had begun, finished) by the next run.
 """
 import collections
 import json
@@ -19,7 +21,8 @@ from wirebeam.transforms.write import UNKNOWN_DATE, join
 
 log = logging.getLogger(__name__)
 
-STAGING_PREFIX = ".staging-"
+STAGING_PREFIX = ".staging-"   # inside OUTPUT: where runs before the sibling folder staged (still cleaned)
+STAGING_SUFFIX = ".staging-"   # OUTPUT.staging-RUN_ID, beside OUTPUT
 TABLES = ("articles", "failures")
 RUN_JSON = "run.json"
 # In an object-store staging folder: the old output is deleted and the move has begun (see commit)
@@ -27,18 +30,36 @@ MOVING = ".moving"
 
 
 def staging_path(output: str, run_id: str) -> str:
-    return join(output, STAGING_PREFIX + run_id)
+    """OUTPUT.staging-RUN_ID, beside the output folder. DuckDB's `**` glob descends into dot-folders,
+    so a staging folder inside OUTPUT (even .staging-*) would double rows for such readers."""
+    return output.rstrip("/") + STAGING_SUFFIX + run_id
 
 
-def prepare_staging(output: str, run_id: str) -> str:
-    """Create OUTPUT/.staging-RUN_ID, after removing staging folders that crashed runs left (on an
-    object store after finishing the commit a crashed run had begun: `repair`)."""
+def leftover_staging(output: str) -> List[str]:
+    """Staging folders that earlier runs into `output` left (local disk), oldest name first."""
+    if not is_local(output):
+        return []
+    output = output.rstrip("/")
+    parent, base = os.path.split(output)
+    found = []
+    if os.path.isdir(parent):
+        found += [os.path.join(parent, n) for n in sorted(os.listdir(parent)) if n.startswith(base + STAGING_SUFFIX)]
+    if os.path.isdir(output):
+        found += [os.path.join(output, n) for n in sorted(os.listdir(output)) if n.startswith(STAGING_PREFIX)]
+    return found
+
+
+def prepare_staging(output: str, run_id: str, finish=None) -> str:
+    """Create OUTPUT.staging-RUN_ID, after removing the staging folders that crashed runs left.
+    `finish(folder)` (append mode) may first complete a leftover whose commit had begun; it
+    returns True when it did. Call it holding the output's lock: every leftover is then dead."""
     if is_local(output):
         os.makedirs(output, exist_ok=True)
-        for name in os.listdir(output):
-            if name.startswith(STAGING_PREFIX):
-                shutil.rmtree(os.path.join(output, name), ignore_errors=True)
-    else:
+        for folder in leftover_staging(output):
+            if finish is None or not finish(folder):
+                log.info("removing %s, left by a run that did not finish", folder)
+            shutil.rmtree(folder, ignore_errors=True)
+    elif finish is None:   # an appended dataset on an object store: leftovers stay (docs/datasets.md)
         repair(output)
     staging = staging_path(output, run_id)
     if is_local(staging):
@@ -60,13 +81,17 @@ def list_files(folder: str) -> List[str]:
         return []
 
 
-def ensure_tables(staging: str) -> None:
+def ensure_tables(staging: str, prefix: str = "part", present=(), always_unknown: bool = False) -> None:
     """A run without failures still gets failures/part-00000.parquet, and a run without articles
     articles/date=unknown/part-00000.parquet, with no rows: readers (DuckDB's read_parquet with a
-    glob, pyarrow datasets, Spark) find both tables, with their schemas, after every run."""
-    for table, schema, empty_file in (("failures", FAILURE, "part-00000.parquet"),
-                                      ("articles", ARTICLE, f"date={UNKNOWN_DATE}/part-00000.parquet")):
-        if list_files(join(staging, table)):
+    glob, pyarrow datasets, Spark) find both tables, with their schemas, after every run.
+    `present` (append mode): the tables the dataset has already, which need no empty file;
+    `always_unknown`: articles counts as written only with a date=unknown file."""
+    for table, schema, empty_file in (("failures", FAILURE, f"{prefix}-00000.parquet"),
+                                      ("articles", ARTICLE, f"date={UNKNOWN_DATE}/{prefix}-00000.parquet")):
+        written = join(staging, table, f"date={UNKNOWN_DATE}") if always_unknown and table == "articles" \
+            else join(staging, table)
+        if table in present or list_files(written):
             continue
         with FileSystems.create(join(staging, table, empty_file)) as handle:
             pq.write_table(schema.empty_table(), handle, compression="zstd")
@@ -110,32 +135,40 @@ def summarise(staging: str) -> Dict:
     }
 
 
-def write_run_json(staging: str, report: Dict) -> None:
-    with FileSystems.create(join(staging, RUN_JSON)) as handle:
+def write_run_json(staging: str, report: Dict, name: str = RUN_JSON) -> None:
+    with FileSystems.create(join(staging, name)) as handle:
         handle.write((json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
 
 
+def _staging_folders(output: str) -> List[str]:
+    """Object stores: the staging folders of runs into `output`, beside it (OUTPUT.staging-RUN_ID) and,
+    from versions that staged inside it, OUTPUT/.staging-RUN_ID."""
+    found = set()
+    for prefix in (output.rstrip("/") + STAGING_SUFFIX, join(output, STAGING_PREFIX)):
+        try:
+            paths = [m.path for r in FileSystems.match([prefix + "*/**"]) for m in r.metadata_list]
+        except Exception:   # nothing there yet (a new bucket path), or nothing to list
+            continue
+        found.update(path[:path.index("/", len(prefix))] for path in paths if "/" in path[len(prefix):])
+    return sorted(found)
+
+
 def repair(output: str) -> None:
-    """Object stores: the staging folders that runs which stopped left in OUTPUT. One with run.json had
-    finished its run and begun its commit: the commit is done now (resumed where it stopped when its move
-    had begun, MOVING), so OUTPUT holds that run's whole output again. The others are deleted."""
-    try:
-        staged = [m.path for r in FileSystems.match([join(output, STAGING_PREFIX + "*/" + RUN_JSON)])
-                  for m in r.metadata_list]
-        folders = {m.path[len(output):].lstrip("/").split("/", 1)[0]
-                   for r in FileSystems.match([join(output, STAGING_PREFIX + "*/**")]) for m in r.metadata_list}
-    except Exception:   # nothing there yet (a new bucket path), or nothing to list
-        return
-    finished = sorted(path.rsplit("/", 2)[-2] for path in staged)
-    for name in finished[-1:]:   # the latest: its run.json holds the run_id, and run ids start with the time
-        staging = join(output, name)
+    """Object stores: the staging folders that runs which stopped left. One with run.json had finished
+    its run and begun its commit: the commit is done now (resumed where it stopped when its move had
+    begun, MOVING), so OUTPUT holds that run's whole output again. The others are deleted."""
+    folders = _staging_folders(output)
+    finished = [folder for folder in folders if FileSystems.exists(join(folder, RUN_JSON))]
+    # the latest: run ids start with the run's start time
+    for staging in sorted(finished, key=lambda folder: folder.rsplit(STAGING_SUFFIX, 1)[-1])[-1:]:
         resume = FileSystems.exists(join(staging, MOVING))
         log.warning("%s: the commit of an earlier run stopped %s; finishing it now", output,
                     "half-way" if resume else "before it began")
         commit(staging, output, resume=resume)
-    for name in sorted(folders - set(finished[-1:])):
+        folders.remove(staging)
+    for folder in folders:
         try:
-            FileSystems.delete([join(output, name) + "/"])
+            FileSystems.delete([folder + "/"])
         except Exception:
             pass
 

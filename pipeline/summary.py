@@ -56,6 +56,18 @@ def entities_line(entities: dict) -> str:
             + (f"; {untagged} in other languages untagged" if untagged else ""))
 
 
+def dataset_line(data: dict) -> str:
+    """The summary's line for a run with --append or --index (run.json "dataset")."""
+    copies = data["copies_of_earlier_runs"]
+    parts = [f"{copies} {'copy' if copies == 1 else 'copies'} of earlier runs"]
+    if data["append"]:
+        parts.append(f"{data['already_in_dataset']} already in the dataset")
+        parts.append(count(data["new_versions"], "new version"))
+    added = data.get("index_entries", 0)
+    parts.append(f"{added} {'entry' if added == 1 else 'entries'} added to the copy index")
+    return ", ".join(parts)
+
+
 def print_summary(report: dict, out=None) -> None:
     w = (out or sys.stdout).write
     inputs = report["inputs"]
@@ -65,6 +77,8 @@ def print_summary(report: dict, out=None) -> None:
     copies = report["duplicates"]
     w(f"  duplicates  {count(copies, 'row')} {'is a copy' if copies == 1 else 'are copies'} "
       f"(in {count(report['duplicate_groups'], 'group')})\n")
+    if (report.get("dataset") or {}).get("append") is not None and "already_in_dataset" in report["dataset"]:
+        w(f"  dataset     {dataset_line(report['dataset'])}\n")
     langs = ", ".join(f"{k} {v}" for k, v in report["languages"].items()) or "-"
     w(f"  languages   {langs}\n")
     w(f"  dates       {dates_line(report['dates'])}\n")

@@ -38,7 +38,8 @@ ARTICLE = pa.schema([
     pa.field("word_count", pa.int32()),
     pa.field("agencies", pa.list_(pa.string())),          # news agencies credited: AFP, AP, Reuters, dpa, ...
     pa.field("dup_group", pa.string()),                   # id of the group's canonical article (own id when alone)
-    pa.field("is_duplicate", pa.bool_()),                 # false for exactly one member of each group
+    pa.field("is_duplicate", pa.bool_()),                 # false for exactly one member of each group (dup_group != id)
+    pa.field("version", pa.int32()),                      # 1; with --append, n+1 for a changed text under an id the dataset has
     pa.field("entities", pa.list_(ENTITY)),
     pa.field("entity_counts", pa.list_(ENTITY_COUNT)),    # one row per (norm, label), most frequent first
     # feed inputs only (null for files):

@@ -35,6 +35,8 @@ NOT_IN_TEMPLATE = {
     "contact": "as feed", "host_delay": "as feed", "max_items_per_feed": "as feed", "fetch_timeout": "as feed",
     "max_fetch_bytes": "as feed",
     "report": "refused with --commit-in-job on Dataflow: run `wirebeam report gs://...` after the job",
+    "append": "refused with --commit-in-job on Dataflow: the driver returns at submission and cannot hold the lock",
+    "index": "as append", "index_days": "as append",
 }
 
 

@@ -71,3 +71,35 @@ def test_every_runner_writes_the_same_tables(tmp_path, job_endpoint):
         for mine, theirs in zip(articles, other_articles):
             assert mine == theirs, (name, mine["source"], {k for k in mine if mine[k] != theirs[k]})
         assert other_failures == failures, name
+
+
+def test_every_runner_marks_the_same_copies_of_indexed_articles(tmp_path, job_endpoint):
+    """With a copy index (--index) of an earlier run that holds other outlets' copies of two sample
+    stories, every runner links the same rows to the same earlier groups; an empty index changes nothing."""
+    import shutil
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    for name in ("de_stadtblatt_sturmnacht_altona.txt", "en_world_rotterdam_port_strike.txt"):
+        shutil.copy(SAMPLES / name, earlier / f"other_outlet_{name}")
+    seed = tmp_path / "index0"
+    common = ["--ner", "none", "--ingested-at", INGESTED_AT]
+    assert run_cli("run", "--input", earlier, "--output", tmp_path / "o0", "--index", seed, *common).returncode == 0
+    tables = {}
+    for name, extra in [*RUNNERS.items(), ("empty_index", []), ("no_index", [])]:
+        if name == "portable":
+            extra = extra + ["--job_endpoint", job_endpoint]
+        index = tmp_path / f"index_{name}"
+        if name != "empty_index":
+            shutil.copytree(seed, index)
+        index_args = [] if name == "no_index" else ["--index", index]
+        out = tmp_path / name
+        result = run_cli("run", "--input", f"{SAMPLES}/*", "--output", out, *index_args, *common, *extra)
+        assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
+        tables[name] = _tables(out)
+    articles = tables["default"][0]
+    earlier_ids = {r["id"] for r in read_articles(tmp_path / "o0").to_pylist()}
+    linked = [a for a in articles if a["dup_group"] in earlier_ids]
+    assert len(linked) == 3 and all(a["is_duplicate"] for a in linked)   # Altona story once, Rotterdam story twice
+    for name in RUNNERS:
+        assert tables[name] == tables["default"], name
+    assert tables["empty_index"] == tables["no_index"]

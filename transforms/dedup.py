@@ -268,7 +268,11 @@ class MarkDuplicates(beam.PTransform):
         self.threshold, self.rounds = threshold, rounds
 
     def expand(self, articles):
-        members = articles | "Signature" >> beam.Map(_member) | "KeyById" >> beam.Map(lambda m: (m["id"], m))
+        return self.mark(articles, signatures(articles))
+
+    def mark(self, articles, members):
+        """The flow on `members`, the (id, member) pairs of `signatures(articles)`: a caller that needs
+        the signatures as well (the copy index) computes them once."""
         candidates = (
             members
             | "BandKeys" >> beam.FlatMap(lambda kv: [(k, (kv[0], kv[1]["exact"]))
@@ -299,6 +303,11 @@ class MarkDuplicates(beam.PTransform):
             | "Join" >> beam.CoGroupByKey()
             | "Mark" >> beam.FlatMap(_mark)
         )
+
+
+def signatures(articles):
+    """Articles -> (id, member): what dedup needs of each, keyed by id."""
+    return articles | "Signature" >> beam.Map(_member) | "KeyById" >> beam.Map(lambda m: (m["id"], m))
 
 
 def _member(article: dict) -> dict:

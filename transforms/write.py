@@ -42,8 +42,9 @@ def join(*parts: str) -> str:
 class WriteParquetGroup(beam.DoFn):
     """((folder, shard), rows) -> the path of one Parquet file holding those rows."""
 
-    def __init__(self, root: str, schema: pa.Schema, sort_key: Callable[[dict], object], ingested_at):
-        self.root = root
+    def __init__(self, root: str, schema: pa.Schema, sort_key: Callable[[dict], object], ingested_at,
+                 prefix: str = "part"):
+        self.root, self.prefix = root, prefix
         self.schema = schema
         self.sort_key = sort_key
         self.ingested_at = ingested_at
@@ -54,8 +55,8 @@ class WriteParquetGroup(beam.DoFn):
         (folder, shard), rows = group
         rows = sorted(rows, key=self.sort_key)
         directory = join(self.root, folder) if folder else self.root
-        final = join(directory, f"part-{shard:05d}.parquet")
-        temp = join(directory, f".tmp-part-{shard:05d}-{uuid.uuid4().hex}.parquet")
+        final = join(directory, f"{self.prefix}-{shard:05d}.parquet")
+        temp = join(directory, f".tmp-{self.prefix}-{shard:05d}-{uuid.uuid4().hex}.parquet")
         stamp = {"ingested_at": self.ingested_at}
         with FileSystems.create(temp) as handle:
             with pq.ParquetWriter(handle, self.schema, compression="zstd") as writer:
@@ -72,8 +73,11 @@ class WritePartitionedParquet(beam.PTransform):
     """Rows -> Parquet files under `root`, in Hive-style folders from `folder_of(row)` (None: no subfolder)."""
 
     def __init__(self, root: str, schema: pa.Schema, folder_of: Callable[[dict], Optional[str]],
-                 shard_key: Callable[[dict], str], sort_key: Callable[[dict], object], shards: int, ingested_at):
+                 shard_key: Callable[[dict], str], sort_key: Callable[[dict], object], shards: int, ingested_at,
+                 prefix: str = "part"):
+        """`prefix`: the start of each file name, part-NNNNN.parquet by default (part-RUNID with --append)."""
         super().__init__()
+        self.prefix = prefix
         self.root, self.schema = root, schema
         self.folder_of, self.shard_key, self.sort_key = folder_of, shard_key, sort_key
         self.shards, self.ingested_at = shards, ingested_at
@@ -84,7 +88,8 @@ class WritePartitionedParquet(beam.PTransform):
             rows
             | "KeyByFile" >> beam.Map(lambda row: ((folder_of(row), shard_of(shard_key(row), shards)), row))
             | "GroupByFile" >> beam.GroupByKey()
-            | "WriteFile" >> beam.ParDo(WriteParquetGroup(self.root, self.schema, self.sort_key, self.ingested_at))
+            | "WriteFile" >> beam.ParDo(WriteParquetGroup(self.root, self.schema, self.sort_key, self.ingested_at,
+                                                             self.prefix))
         )
 
 

@@ -109,6 +109,7 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
         "agencies": sorted(set(agencies) | set(credited)),
         "dup_group": None,
         "is_duplicate": None,
+        "version": 1,
         "entities": [],
         "entity_counts": [],
         **{column: nfc((origin or {}).get(column)) for column in ORIGIN_COLUMNS},
