@@ -140,7 +140,7 @@ def write_run_json(staging: str, report: Dict, name: str = RUN_JSON) -> None:
         handle.write((json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
 
 
-def _staging_folders(output: str) -> List[str]:
+def object_store_staging(output: str) -> List[str]:
     """Object stores: the staging folders of runs into `output`, beside it (OUTPUT.staging-RUN_ID) and,
     from versions that staged inside it, OUTPUT/.staging-RUN_ID."""
     found = set()
@@ -157,7 +157,7 @@ def repair(output: str) -> None:
     """Object stores: the staging folders that runs which stopped left. One with run.json had finished
     its run and begun its commit: the commit is done now (resumed where it stopped when its move had
     begun, MOVING), so OUTPUT holds that run's whole output again. The others are deleted."""
-    folders = _staging_folders(output)
+    folders = object_store_staging(output)
     finished = [folder for folder in folders if FileSystems.exists(join(folder, RUN_JSON))]
     # the latest: run ids start with the run's start time
     for staging in sorted(finished, key=lambda folder: folder.rsplit(STAGING_SUFFIX, 1)[-1])[-1:]:
