@@ -1,4 +1,5 @@
-"""The driver's progress on a local run: input files done of the total, documents, rate and time left.
+"""The driver's progress on a local run: input files done of the total (feed runs: items fetched of the
+items found), documents, rate and time left.
 
 With the local runners `pipeline.run()` blocks until the job is done, so the driver learns how far the
 workers are from a side channel: a temporary folder named in the environment (`PROGRESS_DIR_ENV`) where
@@ -71,20 +72,30 @@ class ProgressView:
     def __init__(self, total_files: int, started: float):
         self.total_files, self.started = total_files, started
         self.reading_since: Optional[float] = None
+        self.fetching_since: Optional[float] = None
         self.tagging_since: Optional[float] = None
 
     def line(self, counts: Dict[str, int], now: float) -> str:
         files, documents = counts.get("files", 0), counts.get("documents", 0)
         articles, tagged = counts.get("articles", 0), counts.get("tagged", 0)
+        items, pages = counts.get("items", 0), counts.get("pages", 0)   # feed items found, and fetched
         if self.reading_since is None and (files or documents):
             self.reading_since = now
+        if self.fetching_since is None and items:
+            self.fetching_since = now
         if self.tagging_since is None and tagged:
             self.tagging_since = now
         head = f"[{duration(now - self.started)}]"
         reading = now - (self.reading_since if self.reading_since is not None else now)
         rate = f", {documents / reading:.1f} documents/s" if reading > 0 and documents else ""
-        if not (files or documents or tagged):
+        if not (files or documents or tagged or items):
             return f"{head} 0/{self.total_files:,} input files; starting the workers"
+        if items and pages < items and not tagged:   # feeds: items found so far (feeds still being read) and done
+            fetching = now - self.fetching_since
+            item_rate = f", {pages / fetching:.1f} items/s" if fetching > 0 and pages else ""
+            files_part = f"{files:,}/{self.total_files:,} input files, " if self.total_files else ""
+            return (f"{head} {files_part}feeds: {pages:,}/{items:,} items fetched ({100 * pages // items}%)"
+                    f"{item_rate}{_left(pages, items, fetching)}")
         if self.total_files and files < self.total_files:
             share = 100 * files // self.total_files
             return (f"{head} {files:,}/{self.total_files:,} input files ({share}%), {documents:,} documents "

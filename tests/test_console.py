@@ -105,3 +105,37 @@ def test_a_run_shows_files_done_of_the_total_in_log_lines(tmp_path):
     done = [line for line in lines if "11/11 input files" in line]
     assert done and ("14 articles" in done[0] or "entities" in done[0]), lines   # 11 files, 14 articles
     assert not list((tmp_path / "out").glob("*progress*"))   # nothing of it in the output
+
+
+def test_a_feed_run_gives_items_fetched_of_the_items_found():
+    view = ProgressView(total_files=0, started=0.0)
+    assert view.line({}, 1.0) == "[1 s] 0/0 input files; starting the workers"
+    assert view.line({"items": 40}, 2.0) == "[2 s] feeds: 0/40 items fetched (0%)"
+    assert view.line({"items": 40, "pages": 10}, 7.0) == \
+        "[7 s] feeds: 10/40 items fetched (25%), 2.0 items/s, about 15 s left"
+    assert view.line({"items": 40, "pages": 40, "documents": 0, "articles": 0, "tagged": 5}, 20.0).endswith(
+        "entities 5/5 articles (100%); writing Parquet")   # the entity stage follows as for files
+
+
+def test_a_feed_run_shows_items_fetched_in_log_lines(tmp_path):
+    import http.server
+    from conftest import LoopbackHandler, serve
+
+    class Site(LoopbackHandler, http.server.BaseHTTPRequestHandler):
+        def do_GET(self):   # the feed, and 404 for robots.txt and the item pages (they fall back to the feed)
+            if self.path != "/feed.xml":
+                return self.reply(404, b"nope")
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            items = "".join(f"<item><title>Meldung {i}</title><guid>item-{i}</guid><link>{base}/page-{i}</link>"
+                            f"<description>Der Stadtrat hat am Montag über den Haushalt für das Jahr {2000 + i} "
+                            f"beraten und mehrere Anträge beschlossen.</description></item>" for i in range(6))
+            self.reply(200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}'
+                            f'</channel></rss>'.encode(), [("Content-Type", "application/rss+xml")])
+
+    server = serve(Site)
+    feed = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+    result = run_cli("run", "--feed", feed, "--output", tmp_path / "out", "--allow-host", "127.0.0.1",
+                     "--host-delay", "1", "--progress-seconds", "0.5", "--ner", "none")
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = re.findall(r"INFO wirebeam: progress \[.*", result.stderr)
+    assert any(re.search(r"feeds: [1-5]/6 items fetched", line) for line in lines), lines   # one page a second

@@ -25,7 +25,8 @@ METADATA = json.loads((DEPLOY / "dataflow" / "metadata.json").read_text())
 DOCKERFILE = (DEPLOY / "dataflow" / "Dockerfile").read_text()
 COMPOSE = yaml.safe_load((DEPLOY / "flink" / "docker-compose.yml").read_text())
 # the flow of pipeline.assembly, top to bottom (a run without feeds)
-STAGES = ["ReadArticles", "ExtractText", "AllArticles", "RemoveRepeatedLines", "DetectLanguage", "MarkDuplicates",
+STAGES = ["ReadArticles", "ExtractText", "AllArticles", "RemoveRepeatedLines", "RemoveRepeatedTitleAffixes",
+          "DetectLanguage", "MarkDuplicates",
           "TagNamedEntities", "AllFailures", "WriteArticles", "WriteFailures"]
 # wirebeam options the template does not offer, and why
 NOT_IN_TEMPLATE = {

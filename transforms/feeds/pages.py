@@ -20,6 +20,7 @@ from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, Response, fe
 from wirebeam.transforms.feeds.politeness import HostThrottle, Robots
 from wirebeam.transforms.feeds.repeats import OneItemPerKey
 from wirebeam.transforms.feeds.state import STATE_UPDATE
+from wirebeam.transforms.progress import Progress
 from wirebeam.transforms.feeds.text import feed_text
 from wirebeam.transforms.warc import parse_content_type
 
@@ -90,6 +91,7 @@ class FetchPagesOfHost(beam.DoFn):
         self.policy, self.delay = policy, delay
         self.pages = Metrics.counter("feeds", "pages_fetched")
         self.fallbacks = Metrics.counter("feeds", "fallbacks")
+        self.done = Progress("feed items fetched", 0, key="pages")   # the driver's "items done"
 
     def setup(self):
         self.robots = Robots(self.policy)
@@ -111,6 +113,7 @@ class FetchPagesOfHost(beam.DoFn):
             self.robots.known.update(robots_known)
         for item in sorted(items, key=item_source):  # one item a key (OneItemPerKey)
             article, problem = item_article(item, self._get_page)
+            self.done.add()
             if article is None:
                 yield fail(item_source(item), "fetch", problem[0], problem[1])
                 continue

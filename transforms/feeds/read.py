@@ -17,6 +17,7 @@ from apache_beam.metrics import Metrics
 
 from wirebeam.transforms.failures import FAILURES, describe, fail
 from wirebeam.transforms.files import is_local
+from wirebeam.transforms.progress import Progress
 from wirebeam.transforms.feeds.parse import FeedError, check_safe_xml, parse_feed
 from wirebeam.transforms.feeds.pages import check_scheme
 from wirebeam.transforms.feeds.http import FetchError, FetchPolicy, fetch_with_retries
@@ -77,6 +78,7 @@ class FetchFeed(beam.DoFn):
         self.new = Metrics.counter("feeds", "items_new")
         self.old = Metrics.counter("feeds", "items_seen")
         self.capped = Metrics.counter("feeds", "items_over_cap")
+        self.found = Progress("feed items found", 0, key="items")   # the driver's total of a feed run
 
     def setup(self):
         self.robots = Robots(self.policy)
@@ -136,6 +138,7 @@ class FetchFeed(beam.DoFn):
             else:
                 kept.add(item.key)
                 self.new.inc()
+                self.found.add()
                 yield item
         if validators:
             yield beam.pvalue.TaggedOutput("validators", (feed, validators))
