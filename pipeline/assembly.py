@@ -1,11 +1,12 @@
 """The flow of a wirebeam run, read top to bottom: read, extract, clean, detect language,
-mark duplicates, tag entities, write."""
+mark duplicates, tag entities, group stories, write."""
 import datetime as dt
 from typing import Dict, List, Optional
 
 import apache_beam as beam
 
 from wirebeam.schemas import ARTICLE, FAILURE
+from wirebeam.schemas.stories import STORY
 from wirebeam.transforms.boilerplate import RemoveRepeatedLines
 from wirebeam.transforms.dedup import MarkDuplicates
 from wirebeam.transforms.entities.tag import TagNamedEntities
@@ -14,6 +15,7 @@ from wirebeam.transforms.feeds.read import ReadFeeds
 from wirebeam.transforms.feeds.pages import FetchItemPages, WriteFeedStateUpdate
 from wirebeam.transforms.language import DetectLanguage
 from wirebeam.transforms.read import ReadArticles
+from wirebeam.transforms.stories import GroupStories
 from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, article_sort_key,
                                        failure_sort_key, join)
 
@@ -21,9 +23,10 @@ from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, 
 def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options, ingested_at: dt.datetime,
                    ner_models: Dict[str, str], feeds: Optional[List[str]] = None, feed_state=None,
                    fetch_policy=None) -> Dict[str, beam.PCollection]:
-    """Add the whole flow to `p`; output lands in `staging` (articles/ and failures/, and for feeds
-    the state update the driver saves after the commit). Returns the PCollections of the written
-    file paths, {"articles": ..., "failures": ...}, for a step that has to wait for them."""
+    """Add the whole flow to `p`; output lands in `staging` (articles/, failures/, stories/ unless
+    --stories off, and for feeds the state update the driver saves after the commit). Returns the
+    PCollections of the written file paths, {"articles": ..., "failures": ..., "stories": ...}, for
+    a step that has to wait for them."""
     read = p | "ReadArticles" >> ReadArticles(paths, options.max_input_bytes, options.max_line_bytes)
     extracted = read.documents | "ExtractText" >> ExtractText(options.extract_timeout, options.extract_memory_mib,
                                                                      options.progress_seconds)
@@ -42,6 +45,10 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
         | "MarkDuplicates" >> MarkDuplicates(**dedup_args)
         | "TagNamedEntities" >> TagNamedEntities(ner_models, progress_seconds=options.progress_seconds)
     )
+    stories = None
+    if options.stories != "off":
+        grouped = articles | "GroupStories" >> GroupStories(options.story_window, options.story_threshold)
+        articles, stories = grouped["articles"], grouped["stories"]
     failures = [read.failures, extracted.failures] + extra_failures | "AllFailures" >> beam.Flatten()
     if feeds:
         _ = (fed.validators, articles) | "FeedStateUpdate" >> WriteFeedStateUpdate(staging)
@@ -52,4 +59,9 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
     failure_files = failures | "WriteFailures" >> WritePartitionedParquet(
         join(staging, "failures"), FAILURE, folder_of=lambda f: None, shard_key=lambda f: f["source"],
         sort_key=failure_sort_key, shards=1, ingested_at=ingested_at)
-    return {"articles": article_files, "failures": failure_files}
+    written = {"articles": article_files, "failures": failure_files}
+    if stories is not None:
+        written["stories"] = stories | "WriteStories" >> WritePartitionedParquet(
+            join(staging, "stories"), STORY, folder_of=lambda s: None, shard_key=lambda s: s["story_id"],
+            sort_key=lambda s: s["story_id"], shards=1, ingested_at=ingested_at)
+    return written

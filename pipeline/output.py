@@ -20,7 +20,7 @@ from wirebeam.transforms.write import UNKNOWN_DATE, join
 log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".staging-"
-TABLES = ("articles", "failures")
+TABLES = ("articles", "failures", "stories")   # stories/ is absent with --stories off
 RUN_JSON = "run.json"
 
 

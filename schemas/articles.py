@@ -38,6 +38,7 @@ ARTICLE = pa.schema([
     pa.field("agencies", pa.list_(pa.string())),          # news agencies credited: AFP, AP, Reuters, dpa, ...
     pa.field("dup_group", pa.string()),                   # id of the group's canonical article (own id when alone)
     pa.field("is_duplicate", pa.bool_()),                 # false for exactly one member of each group
+    pa.field("story_id", pa.string()),                    # the story (articles on one event) it belongs to: see stories/ and docs/stories.md; null with --stories off
     pa.field("entities", pa.list_(ENTITY)),
     pa.field("entity_counts", pa.list_(ENTITY_COUNT)),    # one row per (norm, label), most frequent first
     # feed inputs only (null for files):

@@ -93,6 +93,7 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
         "agencies": sorted(set(agencies)),
         "dup_group": None,
         "is_duplicate": None,
+        "story_id": None,
         "entities": [],
         "entity_counts": [],
         **{column: (origin or {}).get(column) for column in ORIGIN_COLUMNS},
