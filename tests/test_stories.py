@@ -245,3 +245,11 @@ def test_stories_off_leaves_story_id_empty_and_writes_no_stories_table(tmp_path)
     articles, rows = _tables(out)
     assert len(articles) == 2 and rows is None
     assert all(a["story_id"] is None for a in articles)
+
+
+def test_story_options_out_of_range_are_usage_errors(tmp_path):
+    for args, expected in ((("--story-threshold", "1.5"), "--story-threshold"), (("--story-threshold", "0"), "above 0"),
+                           (("--story-window", "-1"), "--story-window"), (("--stories", "maybe"), "invalid choice")):
+        result = run_cli("run", "--input", str(CORPUS / "polizei-presse.jsonl"), "--output", tmp_path / "out", *args)
+        assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr, result.stderr
+        assert not (tmp_path / "out").exists()
