@@ -15,7 +15,7 @@ benchmarks/results/story_quality.json:
 - the seed check, and that no copy group (dup_group) is split across stories;
 - every event split or merged, and the run time with and without the story stage (--stories off).
 
-    python benchmarks/story_quality.py [--no-seeds] [--keep OUT] [--no-timing]
+    python benchmarks/story_quality.py [--seeds DIR | --no-seeds] [--keep OUT] [--no-timing]
 
 The exit status is non-zero only when something fails to run; low scores are reported, not raised.
 """
@@ -103,7 +103,8 @@ def errors(truth: dict, predicted: dict, rows: dict) -> list:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--no-seeds", action="store_true", help="run the corpus without ../shared/seeds")
+    parser.add_argument("--no-seeds", action="store_true", help="run the corpus without the seeds")
+    parser.add_argument("--seeds", type=pathlib.Path, default=SEEDS, help="the seeds folder (default ../shared/seeds)")
     parser.add_argument("--keep", type=pathlib.Path, help="write the run's output here (default: a temp folder)")
     parser.add_argument("--no-timing", action="store_true", help="skip the second run with --stories off")
     args = parser.parse_args(argv)
@@ -111,9 +112,9 @@ def main(argv=None) -> int:
     inputs = [CORPUS / "*.jsonl", CORPUS / "*.txt"]
     seeds = not args.no_seeds
     if seeds:
-        if not SEEDS.exists():
-            raise SystemExit(f"{SEEDS} is not here; run with --no-seeds")
-        inputs.append(SEEDS / "*.txt")
+        if not args.seeds.exists():
+            raise SystemExit(f"{args.seeds} is not here; give --seeds DIR or run with --no-seeds")
+        inputs.append(args.seeds / "*.txt")
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or pathlib.Path(tmp) / "out"
         seconds = run_wirebeam(inputs, out)
@@ -121,7 +122,7 @@ def main(argv=None) -> int:
         rows = {name_of(r): r for r in read(out, "articles")}
         stories = read(out, "stories")
     if seeds:
-        truth.update({name: "seeds" for name in rows if name not in truth and rows[name]["source"].startswith(str(SEEDS))})
+        truth.update({name: "seeds" for name in rows if name not in truth and rows[name]["source"].startswith(str(args.seeds))})
     missing = sorted(set(truth) - set(rows))
     if missing or set(rows) - set(truth):
         raise SystemExit(f"articles not in the output: {missing}; rows not in truth.json: {sorted(set(rows) - set(truth))}")
