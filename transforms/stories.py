@@ -8,16 +8,18 @@ on one event. The flow scales out like dedup; no step sees the whole corpus:
    names; document frequencies over the run are counted into a fixed-size hashed table
    (CombineGlobally of one numpy array, a few MiB whatever the corpus size), which weighs both
    bags by TF-IDF;
-3. blocking keys: the article's most distinctive terms and entities (highest TF-IDF weight),
-   each with a bucket of publication days, so only articles sharing a rare key within the date
-   window meet (a bucket with more than MAX_BUCKET members is paired within date-sorted chunks);
+3. blocking keys: the article's heaviest shared terms and entities (highest TF-IDF weight among
+   those another article has), each with a bucket of publication days, so only articles sharing
+   a key within the date window meet (a bucket with more than MAX_BUCKET members is paired
+   within date-sorted chunks);
 4. each candidate pair is verified by a similarity over the two TF-IDF vectors (terms and
-   entities), with a threshold measured on tests/data/stories;
-5. stories are connected components of the verified edges (dedup.ConnectedComponents); an
-   article without a date keeps only its single best edge, so it can join a story but never
-   bridge two;
+   entities); pairs at EDGE_THRESHOLD or above are edges; an article without a date keeps only
+   its single best edge, so it can join a story but never bridge two;
+5. connected components of the edges (dedup.ConnectedComponents) are candidates, each split by
+   average linkage (keyed by component, one component per worker), which keeps apart what a
+   single chance edge would chain;
 6. per story (keyed by story, one story per worker) its id, the earliest member's id, and its
-   row for the stories/ table.
+   row for the stories/ table. See docs/stories.md.
 """
 import datetime as dt
 import functools
