@@ -14,6 +14,7 @@ like-for-like reference too.
 
     python benchmarks/throughput.py                 # all four sets (1368 pages)
     python benchmarks/throughput.py --sets fundus_de zyte --json result.json
+    python benchmarks/throughput.py --stories-cost  # only: default runner with and without --stories off
 """
 import argparse
 import gzip
@@ -125,12 +126,16 @@ def main(argv=None):
     ap.add_argument("--pages", type=pathlib.Path, default=PAGES)
     ap.add_argument("--sets", nargs="+", default=["fundus_de", "readability", "trafilatura", "zyte"])
     ap.add_argument("--json", type=pathlib.Path, help="write the results here")
+    ap.add_argument("--stories-cost", action="store_true",
+                    help="only measure what the story stage adds: the default runner with stories on and off")
     args = ap.parse_args(argv)
     files = page_files(args.pages, args.sets)
     if not files:
         raise SystemExit(f"no pages under {args.pages}")
     n = len(files)
     print(f"{n} pages from {', '.join(args.sets)}")
+    if args.stories_cost:
+        return stories_cost(args, n)
 
     bare = bare_loop(files)
     bare_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -165,6 +170,23 @@ def main(argv=None):
     result["stage_ms_per_page"] = costs
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
+
+
+def stories_cost(args, n):
+    """One run with the story stage (the default) and one with --stories off, default local runner."""
+    result = {"pages": n, "runs": []}
+    for label, extra in [("wirebeam run, default local runner, --stories off", ["--stories", "off"]),
+                         ("wirebeam run, default local runner (stories on)", [])]:
+        seconds, rss, report = pipeline_run([args.pages / s for s in args.sets], extra)
+        print(f"{label:<52} {seconds:7.1f} s {n / seconds:7.1f} pages/s {rss:7.0f} MiB  "
+              f"{report.get('articles')} articles")
+        result["runs"].append({"run": label, "seconds": round(seconds, 2), "peak_rss_mib": round(rss)})
+    off, on = result["runs"][0]["seconds"], result["runs"][1]["seconds"]
+    result["stories_added"] = round(on / off - 1, 3)
+    print(f"the story stage adds {100 * (on / off - 1):.1f} % to the run's wall time")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return result
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The flow of a wirebeam run, read top to bottom: read, extract, clean, detect language,
-mark duplicates (with a copy index: across runs too), tag entities, write."""
+mark duplicates (with a copy index: across runs too), tag entities, group stories, write."""
 import datetime as dt
 from typing import Dict, List, Optional
 
@@ -7,16 +7,18 @@ import apache_beam as beam
 
 from wirebeam.pipeline.dataset import INDEX, file_prefix
 from wirebeam.schemas import ARTICLE, FAILURE
+from wirebeam.schemas.stories import STORY
 from wirebeam.transforms.boilerplate import RemoveRepeatedLines
 from wirebeam.transforms.dedup import MarkDuplicates
 from wirebeam.transforms.entities.tag import TagNamedEntities
 from wirebeam.transforms.extract.dispatch import ExtractText
 from wirebeam.transforms.feeds.read import ReadFeeds
-from wirebeam.transforms.index import MarkCopiesAcrossRuns, snapshot
 from wirebeam.transforms.feeds.pages import FetchItemPages, WriteFeedStateUpdate
 from wirebeam.transforms.feeds.politeness import RobotsOfSites
+from wirebeam.transforms.index import MarkCopiesAcrossRuns, snapshot
 from wirebeam.transforms.language import DetectLanguage
 from wirebeam.transforms.read import ReadArticles
+from wirebeam.transforms.stories import GroupStories
 from wirebeam.transforms.titles import RemoveRepeatedTitleAffixes
 from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, article_sort_key,
                                        failure_sort_key, join)
@@ -25,10 +27,11 @@ from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, 
 def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options, ingested_at: dt.datetime,
                    ner_models: Dict[str, str], feeds: Optional[List[str]] = None, feed_state=None,
                    fetch_policy=None, run_id: str = "", index_root: Optional[str] = None) -> Dict[str, beam.PCollection]:
-    """Add the whole flow to `p`; output lands in `staging` (articles/ and failures/, and for feeds
-    the state update the driver saves after the commit; with an index, _index/). `run_id` names the
-    files of an --append run (part-RUNID-NNNNN.parquet). Returns the PCollections of the written
-    file paths, {"articles": ..., "failures": ...}, for a step that has to wait for them."""
+    """Add the whole flow to `p`; output lands in `staging` (articles/, failures/, stories/ unless
+    --stories off, and for feeds the state update the driver saves after the commit; with an index,
+    _index/). `run_id` names the files of an --append run (part-RUNID-NNNNN.parquet). Returns the
+    PCollections of the written file paths, {"articles": ..., "failures": ..., "stories": ...}, for
+    a step that has to wait for them."""
     read = p | "ReadArticles" >> ReadArticles(paths, options.max_input_bytes, options.max_line_bytes)
     extracted = read.documents | "ExtractText" >> ExtractText(options.extract_timeout, options.extract_memory_mib,
                                                                      options.progress_seconds)
@@ -56,6 +59,10 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
     else:
         articles = articles | "MarkDuplicates" >> MarkDuplicates(**dedup_args)
     articles = articles | "TagNamedEntities" >> TagNamedEntities(ner_models, progress_seconds=options.progress_seconds)
+    stories = None
+    if options.stories != "off":
+        grouped = articles | "GroupStories" >> GroupStories(options.story_window, options.story_threshold)
+        articles, stories = grouped["articles"], grouped["stories"]
     failures = [read.failures, extracted.failures] + extra_failures | "AllFailures" >> beam.Flatten()
     if feeds:
         _ = (fed.validators, articles) | "FeedStateUpdate" >> WriteFeedStateUpdate(staging)
@@ -69,6 +76,10 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
         join(staging, "failures"), FAILURE, folder_of=lambda f: None, shard_key=lambda f: f["source"],
         sort_key=failure_sort_key, shards=1, ingested_at=ingested_at, prefix=prefix)
     written = {"articles": article_files, "failures": failure_files}
+    if stories is not None:
+        written["stories"] = stories | "WriteStories" >> WritePartitionedParquet(
+            join(staging, "stories"), STORY, folder_of=lambda s: None, shard_key=lambda s: s["story_id"],
+            sort_key=lambda s: s["story_id"], shards=1, ingested_at=ingested_at, prefix=prefix)
     if index_files:
         written["index"] = index_files | "IndexFiles" >> beam.Flatten()
     return written

@@ -90,6 +90,11 @@ def check_options(opts, feeds: List[str]) -> None:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
     if opts.dedup_threshold is not None and not 0 < opts.dedup_threshold < 1:
         raise UsageError("--dedup-threshold is a Jaccard similarity: give a number between 0 and 1, e.g. 0.4")
+    if not 0 < opts.story_threshold <= 1:
+        raise UsageError("--story-threshold is an average cosine similarity: give a number above 0 and at most 1, "
+                         "e.g. 0.18")
+    if opts.story_window < 0:
+        raise UsageError("--story-window is a number of days: give 0 (same day only) or more, e.g. 3")
     for name in ("extract_timeout", "extract_memory_mib"):
         if getattr(opts, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be 0 (no limit) or a positive number")

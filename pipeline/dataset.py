@@ -2,6 +2,7 @@
 
     DATASET/articles/date=…/part-RUNID-NNNNN.parquet
     DATASET/failures/part-RUNID-NNNNN.parquet
+    DATASET/stories/part-RUNID-NNNNN.parquet   (one row per story the run touched; later rows supersede)
     DATASET/runs/RUNID.json                 the run's report; its presence says the run is committed
     DATASET/_index/…                        the copy index (transforms.index), unless --index points elsewhere
 
@@ -90,7 +91,7 @@ def plan(staging: str, dataset: Optional[str], index_root: Optional[str]) -> Lis
             if index_root is None:
                 continue
             moves.append((rel, join(index_root, rel[len(INDEX) + 1:])))
-        elif dataset is not None and rel.split("/", 1)[0] in ("articles", "failures", RUNS):
+        elif dataset is not None and rel.split("/", 1)[0] in ("articles", "failures", "stories", RUNS):
             moves.append((rel, join(dataset, rel)))
     order = {f"{INDEX}/{RUNS}": 1, RUNS: 2}
     moves.sort(key=lambda m: (order.get(m[0].rsplit("/", 1)[0], 0), m[0]))

@@ -7,6 +7,7 @@ flags work from the CLI, in a Dataflow template and from Python. Beam's own opti
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from wirebeam.transforms.dedup import THRESHOLD
+from wirebeam.transforms.stories import STORY_THRESHOLD, STORY_WINDOW
 
 MiB = 1024 * 1024
 
@@ -58,6 +59,17 @@ class WirebeamOptions(PipelineOptions):
              help="Near-duplicate threshold: estimated Jaccard similarity of word shingles above which two "
                   f"articles are copies of one story, between 0 and 1 (default {THRESHOLD}, tuned on the reprint "
                   "corpus).")
+        _add(group, "stories", choices=["on", "off"], default="on",
+             help="Story stage: on (default) gives every article a story_id shared by the articles that report "
+                  "the same event (copies always share their group's story) and writes stories/, one row per "
+                  "story; off skips it (story_id stays empty). See docs/stories.md.")
+        _add(group, "story-window", type=int, default=STORY_WINDOW, metavar="DAYS",
+             help=f"Largest gap in publication days between two articles linked into one story (default "
+                  f"{STORY_WINDOW}); a story that keeps getting articles stays open. Articles without a date "
+                  "join on their text alone.")
+        _add(group, "story-threshold", type=float, default=STORY_THRESHOLD, metavar="S",
+             help="Average TF-IDF similarity (0 to 1) at which two groups of articles are one story (default "
+                  f"{STORY_THRESHOLD}, tuned on tests/data/stories); higher keeps stories tighter.")
         _add(group, "ner", choices=["auto", "none"], default="auto",
              help="Entity stage: auto (default: the bundled German and English taggers for articles detected as de "
                   "or en, plus any --ner-model; other languages get no entities) or none (stage off).")

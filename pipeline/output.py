@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".staging-"   # inside OUTPUT: where runs before the sibling folder staged (still cleaned)
 STAGING_SUFFIX = ".staging-"   # OUTPUT.staging-RUN_ID, beside OUTPUT
-TABLES = ("articles", "failures")
+TABLES = ("articles", "failures", "stories")   # stories/ is absent with --stories off
 RUN_JSON = "run.json"
 # In an object-store staging folder: the old output is deleted and the move has begun (see commit)
 MOVING = ".moving"

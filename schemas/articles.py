@@ -40,6 +40,7 @@ ARTICLE = pa.schema([
     pa.field("dup_group", pa.string()),                   # id of the group's canonical article (own id when alone)
     pa.field("is_duplicate", pa.bool_()),                 # false for exactly one member of each group (dup_group != id)
     pa.field("version", pa.int32()),                      # 1; with --append, n+1 for a changed text under an id the dataset has
+    pa.field("story_id", pa.string()),                    # the story (articles on one event) it belongs to: see stories/ and docs/stories.md; null with --stories off
     pa.field("entities", pa.list_(ENTITY)),
     pa.field("entity_counts", pa.list_(ENTITY_COUNT)),    # one row per (norm, label), most frequent first
     # feed inputs only (null for files):

@@ -27,7 +27,7 @@ COMPOSE = yaml.safe_load((DEPLOY / "flink" / "docker-compose.yml").read_text())
 # the flow of pipeline.assembly, top to bottom (a run without feeds)
 STAGES = ["ReadArticles", "ExtractText", "AllArticles", "RemoveRepeatedLines", "RemoveRepeatedTitleAffixes",
           "DetectLanguage", "MarkDuplicates",
-          "TagNamedEntities", "AllFailures", "WriteArticles", "WriteFailures"]
+          "TagNamedEntities", "GroupStories", "AllFailures", "WriteArticles", "WriteFailures", "WriteStories"]
 # wirebeam options the template does not offer, and why
 NOT_IN_TEMPLATE = {
     "commit_in_job": "always on: main.py adds it",

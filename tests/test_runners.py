@@ -40,9 +40,11 @@ def job_endpoint():
 
 
 def _tables(out):
+    import pyarrow.parquet as pq
     articles = sorted(read_articles(out).to_pylist(), key=lambda r: r["id"])
     failures = sorted(read_failures(out).to_pylist(), key=lambda r: (r["source"], r["stage"]))
-    return articles, failures
+    stories = sorted(pq.read_table(str(out / "stories")).to_pylist(), key=lambda r: r["story_id"])
+    return articles, failures, stories
 
 
 RUNNERS = {
@@ -63,14 +65,16 @@ def test_every_runner_writes_the_same_tables(tmp_path, job_endpoint):
         assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
         assert "semi_persistent_directory" not in result.stderr   # Beam's per-worker start-up noise is hidden
         tables[name] = _tables(out)
-    articles, failures = tables["default"]
+    articles, failures, stories = tables["default"]
     assert len(articles) == 14 + (5 if SEEDS.exists() else 0)
     assert sum(a["is_duplicate"] for a in articles) == 3
-    for name, (other_articles, other_failures) in tables.items():
+    assert sorted(s["story_id"] for s in stories) == sorted({a["story_id"] for a in articles})
+    for name, (other_articles, other_failures, other_stories) in tables.items():
         assert [a["id"] for a in other_articles] == [a["id"] for a in articles], name
         for mine, theirs in zip(articles, other_articles):
             assert mine == theirs, (name, mine["source"], {k for k in mine if mine[k] != theirs[k]})
         assert other_failures == failures, name
+        assert other_stories == stories, name
 
 
 def test_every_runner_marks_the_same_copies_of_indexed_articles(tmp_path, job_endpoint):

@@ -110,6 +110,7 @@ def make_article(source: str, fmt: str, *, text: str, title=None, url=None, auth
         "dup_group": None,
         "is_duplicate": None,
         "version": 1,
+        "story_id": None,
         "entities": [],
         "entity_counts": [],
         **{column: nfc((origin or {}).get(column)) for column in ORIGIN_COLUMNS},
