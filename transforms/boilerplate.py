@@ -59,6 +59,23 @@ def strip_lines(article: dict, repeated: Dict[tuple, int]) -> dict:
     return {**article, "text": text, "word_count": word_count(text)}
 
 
+class RepeatedKeys(beam.PTransform):
+    """Elements -> (key, count) for each key that `keys_of(element)` gives for at least `min_count`
+    elements (each element gives a key at most once). The counting step of the cross-document
+    cleanups: lines repeated on a site's pages here, title affixes in `transforms.titles`."""
+
+    def __init__(self, keys_of, min_count: int):
+        super().__init__()
+        self.keys_of, self.min_count = keys_of, min_count
+
+    def expand(self, elements):
+        min_count = self.min_count
+        return (elements
+                | "Keys" >> beam.FlatMap(self.keys_of)
+                | "Count" >> beam.combiners.Count.PerElement()
+                | "AtLeast" >> beam.Filter(lambda kv: kv[1] >= min_count))
+
+
 class RemoveRepeatedLines(beam.PTransform):
     """Articles -> articles without lines repeated in >= `min_docs` articles of their site."""
 
@@ -69,11 +86,5 @@ class RemoveRepeatedLines(beam.PTransform):
     def expand(self, articles):
         if self.min_docs <= 0:
             return articles
-        min_docs = self.min_docs
-        repeated = (
-            articles
-            | "CandidateLines" >> beam.FlatMap(candidate_keys)
-            | "CountDocs" >> beam.combiners.Count.PerElement()
-            | "Repeated" >> beam.Filter(lambda kv: kv[1] >= min_docs)
-        )
+        repeated = articles | "RepeatedLines" >> RepeatedKeys(candidate_keys, self.min_docs)
         return articles | "StripRepeated" >> beam.Map(strip_lines, repeated=beam.pvalue.AsDict(repeated))

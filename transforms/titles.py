@@ -12,7 +12,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from wirebeam.transforms.boilerplate import site_key
+from wirebeam.transforms.boilerplate import RepeatedKeys, site_key
 from wirebeam.transforms.extract.metadata import MAX_AFFIX_WORDS, MIN_HEADLINE_WORDS, split_segments, words
 
 PREFIX, SUFFIX = "prefix", "suffix"
@@ -82,13 +82,10 @@ class RemoveRepeatedTitleAffixes(beam.PTransform):
     def expand(self, articles):
         if self.min_docs <= 0:
             return articles
-        min_docs = self.min_docs
         repeated = (
             articles
             | "TitleAffixes" >> beam.FlatMap(affix_keys)
-            | "DistinctTitles" >> beam.Distinct()
-            | "PerAffix" >> beam.Map(lambda k: k[:3])
-            | "CountTitles" >> beam.combiners.Count.PerElement()
-            | "Repeated" >> beam.Filter(lambda kv: kv[1] >= min_docs)
+            | "DistinctTitles" >> beam.Distinct()   # copies of one story count once
+            | "RepeatedAffixes" >> RepeatedKeys(lambda key: [key[:3]], self.min_docs)
         )
         return articles | "StripAffixes" >> beam.Map(strip_repeated, repeated=beam.pvalue.AsDict(repeated))
