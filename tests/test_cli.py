@@ -127,8 +127,9 @@ def test_rerun_replaces_the_output_and_leaves_no_staging(tmp_path):
     assert result.returncode == 0, result.stderr
     assert read_articles(out).num_rows == 2
     assert json.loads((out / "run.json").read_text())["articles"] == 2
-    assert sorted(p.name for p in out.iterdir()) == ["articles", "failures", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["articles", "failures", "run.json", "stories"]
     assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+    assert not list(tmp_path.glob("out.staging-*"))   # staging stands beside the output and is gone
 
 
 def test_run_json_reports_counts_failures_and_versions(tmp_path):

@@ -90,7 +90,7 @@ def test_an_interrupted_single_process_run_says_one_clear_line(inputs, tmp_path)
     out = tmp_path / "out"
     process = _start(inputs, out)
     deadline = time.monotonic() + 120
-    while not list(out.glob(".staging-*")) and time.monotonic() < deadline:   # the run has begun
+    while not list(tmp_path.glob("out.staging-*")) and time.monotonic() < deadline:   # the run has begun (it stages beside its output)
         assert process.poll() is None, process.communicate()[1][-3000:]
         time.sleep(0.2)
     time.sleep(8)   # Beam is running the pipeline (it needs about 6 s here before the first document)
