@@ -112,7 +112,8 @@ def _runs(con, source: Source, since) -> List[Dict]:
 
 
 def _stories(con, source: Source, columns: List[str], since: Optional[dt.datetime]) -> Optional[List[Dict]]:
-    """The biggest stories, from stories/ when it exists, else from the articles' story_id; None without either.
+    """The biggest stories, from stories/ when it exists, else from the articles' story_id; None without
+    either (or when no article has a story_id: runs with --stories off).
     In a dataset stories/ has a row per run that touched a story; the latest (by ingested_at) is its state."""
     if source.stories:
         con.execute(f"CREATE TEMP VIEW s AS SELECT * FROM read_parquet({_files(source.stories)}, union_by_name=true)")
@@ -135,13 +136,14 @@ def _stories(con, source: Source, columns: List[str], since: Optional[dt.datetim
             row["outlets"] = len(sites) if isinstance(sites, (list, tuple)) else sites
             row["first"], row["last"] = _iso(row["first"]), _iso(row["last"])
         return rows
-    if "story_id" in columns:
-        return [{**r, "first": _iso(r["first"]), "last": _iso(r["last"])} for r in _rows(con, f"""
+    if "story_id" in columns:   # runs with --stories off leave the column empty: no section then
+        rows = [{**r, "first": _iso(r["first"]), "last": _iso(r["last"])} for r in _rows(con, f"""
             SELECT story_id, coalesce(min(title) FILTER (WHERE NOT is_duplicate), min(title)) AS headline,
                    count(*) AS articles, count(DISTINCT site) AS outlets,
                    min(published_date) AS first, max(published_date) AS last
             FROM a WHERE story_id IS NOT NULL GROUP BY story_id
             ORDER BY articles DESC, story_id LIMIT {TOP_GROUPS}""")]
+        return rows or None
     return None
 
 
