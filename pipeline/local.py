@@ -17,6 +17,13 @@ from typing import List
 
 PARENT_POLL_SECONDS = 0.5   # how soon an orphaned worker notices that its driver is gone
 
+if __name__ in ("__main__", "__mp_main__"):   # a worker, or the extraction child it spawns (transforms.isolation)
+    # Their records reach the driver through Beam's log handler, which shows them as the worker's own
+    # lines (pipeline.logs). Without a handler of their own, the first root-level warning Beam logs on
+    # import would install logging's default one on stderr, and every INFO line of the harness would
+    # follow it onto the user's console ("INFO:apache_beam.runners.worker...", about 40 a run).
+    logging.getLogger().addHandler(logging.NullHandler())
+
 
 def worker_command() -> str:
     """The workers' command line (run with a shell by Beam): `exec` keeps the driver their parent."""

@@ -1,5 +1,6 @@
 """Console logging: progress lines, and worker records of the multi-processing runner made readable."""
 import logging
+import re
 
 from wirebeam.pipeline.logs import RELAY_LOGGER, WorkerLines, wirebeam_module
 from wirebeam.transforms.extract import dispatch as extract
@@ -70,3 +71,14 @@ def test_relayed_lines_of_other_code_pass_only_from_warning_up():
 def test_wirebeam_module_names_only_wirebeam_code():
     assert wirebeam_module(f"{extract.__file__}:12") == "wirebeam.transforms.extract.dispatch"
     assert wirebeam_module("/elsewhere/transforms/extract.py:12") is None
+
+
+def test_a_two_worker_run_shows_only_wirebeams_own_lines(tmp_path):
+    """The workers and their extraction children print nothing of their own: no "INFO:apache_beam..."
+    harness lines, no "WARNING:root:apitools" (about 40 lines a run before)."""
+    from conftest import SAMPLES, run_cli
+    result = run_cli("run", "--input", SAMPLES / "en_coastwatch_seaweed_packaging.txt", "--output", tmp_path / "out",
+                     "--ner", "none", "--direct_running_mode", "multi_processing", "--direct_num_workers", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines and all(re.match(r"\d\d:\d\d:\d\d (INFO|WARNING|ERROR) wirebeam\b", line) for line in lines), lines
