@@ -19,6 +19,7 @@ from wirebeam.transforms.index import MarkCopiesAcrossRuns, snapshot
 from wirebeam.transforms.language import DetectLanguage
 from wirebeam.transforms.read import ReadArticles
 from wirebeam.transforms.stories import GroupStories
+from wirebeam.transforms.story_index import StoryIndex
 from wirebeam.transforms.titles import RemoveRepeatedTitleAffixes
 from wirebeam.transforms.write import (WritePartitionedParquet, article_folder, article_sort_key,
                                        failure_sort_key, join)
@@ -50,19 +51,23 @@ def build_pipeline(p: beam.Pipeline, *, paths: List[str], staging: str, options,
         | "RemoveRepeatedTitleAffixes" >> RemoveRepeatedTitleAffixes(options.title_affix_min_docs)
         | "DetectLanguage" >> beam.ParDo(DetectLanguage(options.min_language_chars))
     )
-    index_files = []
+    index_files, indexed = [], None
     if index_root:  # copies across runs too (transforms.index); the run's index files staged in _index/
+        indexed = snapshot(index_root, ingested_at, options.index_days, exclude_run=run_id)
         across = articles | "MarkCopiesAcrossRuns" >> MarkCopiesAcrossRuns(
-            snapshot(index_root, ingested_at, options.index_days, exclude_run=run_id), join(staging, INDEX),
-            run_id, ingested_at, skip_known=options.append, **dedup_args)
+            indexed, join(staging, INDEX), run_id, ingested_at, skip_known=options.append, **dedup_args)
         articles, index_files = across["articles"], [across["entry_buckets"], across["band_buckets"]]
     else:
         articles = articles | "MarkDuplicates" >> MarkDuplicates(**dedup_args)
     articles = articles | "TagNamedEntities" >> TagNamedEntities(ner_models, progress_seconds=options.progress_seconds)
     stories = None
     if options.stories != "off":
-        grouped = articles | "GroupStories" >> GroupStories(options.story_window, options.story_threshold)
+        story_index = None if indexed is None else StoryIndex(indexed, join(staging, INDEX), run_id)
+        grouped = articles | "GroupStories" >> GroupStories(options.story_window, options.story_threshold,
+                                                            story_index, ingested_at)
         articles, stories = grouped["articles"], grouped["stories"]
+        if grouped["index"] is not None:   # stories across runs: the run's story tables, staged in _index/
+            index_files.append(grouped["index"])
     failures = [read.failures, extracted.failures] + extra_failures | "AllFailures" >> beam.Flatten()
     if feeds:
         _ = (fed.validators, articles) | "FeedStateUpdate" >> WriteFeedStateUpdate(staging)

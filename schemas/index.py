@@ -7,6 +7,9 @@ blocking keys) adds a column to INDEX_ENTRY or a table like INDEX_BAND keyed the
 """
 import pyarrow as pa
 
+from wirebeam.schemas.articles import ENTITY_COUNT
+from wirebeam.schemas.stories import STORY
+
 INDEX_ENTRY = pa.schema([
     pa.field("id_key", pa.int64(), nullable=False),     # 63-bit hash of `id`; files are sorted by it
     pa.field("id", pa.string(), nullable=False),
@@ -25,3 +28,39 @@ INDEX_BAND = pa.schema([
     pa.field("key", pa.int64(), nullable=False),        # 63-bit band key (42 MinHash bands, and one of the exact key)
     pa.field("id_key", pa.int64(), nullable=False),     # the entry it points to
 ])
+
+# --- stories across runs (transforms.story_index) ----------------------------------------------------
+
+STORY_VECTOR = pa.schema([                              # one row per dated representative article
+    pa.field("id_key", pa.int64(), nullable=False),     # 63-bit hash of `id`; files are sorted by it
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("story_id", pa.string()),
+    pa.field("first_day", pa.int32()),                  # publication day span as proleptic ordinals
+    pa.field("last_day", pa.int32()),
+    pa.field("term_keys", pa.list_(pa.int64())),        # the TF-IDF term vector (hashed terms), its heaviest entries
+    pa.field("term_weights", pa.list_(pa.float32())),
+    pa.field("name_keys", pa.list_(pa.int64())),        # the TF-IDF vector of entity names
+    pa.field("name_weights", pa.list_(pa.float32())),
+    pa.field("run_id", pa.string()),
+])
+
+STORY_KEY = pa.schema([                                 # one row per blocking key of an indexed article
+    pa.field("key", pa.int64(), nullable=False),        # 63-bit hash of "term@day-bucket"
+    pa.field("id_key", pa.int64(), nullable=False),     # the STORY_VECTOR row it points to
+])
+
+STORY_GROUP = pa.schema([                               # one row per copy group a run touched
+    pa.field("group_key", pa.int64(), nullable=False),  # 63-bit hash of `dup_group`
+    pa.field("dup_group", pa.string(), nullable=False),
+    pa.field("story_id", pa.string(), nullable=False),
+])
+
+STORY_DF = pa.schema([                                  # document frequencies up to and including the run (sparse)
+    pa.field("slot", pa.int32(), nullable=False),       # hashed term slot; slot == DF_SLOTS holds the document count
+    pa.field("count", pa.int64(), nullable=False),
+])
+
+# The state of a story after a run that touched it: its stories/ row, keyed by a hash of story_id,
+# with more entity counts than the row shows, so the next run's top entities add up.
+STORY_STATE = pa.schema([pa.field("story_key", pa.int64(), nullable=False), *STORY,
+                         pa.field("entity_counts", pa.list_(ENTITY_COUNT))])

@@ -52,6 +52,10 @@ ENTRY_ROW_GROUP = 2048          # 2 MiB of signatures: what a lookup reads at le
 BAND_ROW_GROUP = 65536          # 1 MiB of band rows
 MAX_BAND_HITS = 2000            # index entries one band key may point to before it is skipped (near-empty texts)
 ENTRIES, BANDS_TABLE, RUNS = "entries", "bands", "runs"
+# The story stage's tables (transforms.story_index), kept in the same buckets and run markers
+STORY_VECTORS, STORY_KEYS, STORY_GROUPS, STORY_STATES, STORY_DF = (
+    "story_vectors", "story_keys", "story_groups", "story_states", "story_df")
+TABLES = (ENTRIES, BANDS_TABLE, STORY_VECTORS, STORY_KEYS, STORY_GROUPS, STORY_STATES, STORY_DF)
 FORMAT = 1
 _BAND_SEEDS = np.array([int.from_bytes(hashlib.blake2b(f"wirebeam-index-band-{b}".encode(), digest_size=8).digest(),
                                        "little") for b in range(BANDS + 1)], dtype=np.uint64)
@@ -99,7 +103,7 @@ def write_sorted(table: pa.Table, path: str, sort_column: str, row_group: int) -
 def written_buckets(root: str) -> Dict[str, List[int]]:
     """Table -> the buckets that have a file below `root` (a run's staged index)."""
     out = {}
-    for table in (ENTRIES, BANDS_TABLE):
+    for table in TABLES:
         try:
             found = [m.path for r in FileSystems.match([join(root, table, "bucket=*", "*.parquet")])
                      for m in r.metadata_list]
@@ -147,20 +151,24 @@ def snapshot(root: Optional[str], now: dt.datetime, days: int, exclude_run: Opti
     """The index as a run sees it, read in the driver from the run markers only (small): per bucket,
     the entry and band files of the committed runs ingested within `days` before `now` (0: all).
     A rerun of `exclude_run` does not match against its own earlier entries."""
-    files = {b: {ENTRIES: [], BANDS_TABLE: []} for b in range(BUCKETS)}
-    runs = 0
+    files = {b: {table: [] for table in TABLES} for b in range(BUCKETS)}
+    runs, latest_df = 0, None
     if root:
         start = _window_start(now, days)
-        for marker in _markers(root):
+        # in ingestion order, so a lookup that keeps the last row it finds keeps the latest state
+        for marker in sorted(_markers(root), key=lambda m: (m.get("ingested_at", ""), m["run_id"])):
             if marker.get("format") != FORMAT or marker["run_id"] == exclude_run:
                 continue
             if start is not None and dt.datetime.fromisoformat(marker["ingested_at"]) < start:
                 continue
             runs += 1
-            for table in (ENTRIES, BANDS_TABLE):
-                for b in marker["buckets"][table]:
+            for table in TABLES:
+                for b in marker["buckets"].get(table, []):
                     files[b][table].append(bucket_file(root, table, b, marker["run_id"]))
-    return {"runs": runs, "files": files}
+            at = dt.datetime.fromisoformat(marker["ingested_at"])
+            if marker["buckets"].get(STORY_DF) and (latest_df is None or at > latest_df[0]):
+                latest_df = (at, bucket_file(root, STORY_DF, 0, marker["run_id"]))
+    return {"runs": runs, "files": files, "story_df": latest_df[1] if latest_df else None}
 
 
 def prune(root: str, now: dt.datetime, days: int) -> List[str]:
@@ -174,7 +182,7 @@ def prune(root: str, now: dt.datetime, days: int) -> List[str]:
         if dt.datetime.fromisoformat(marker["ingested_at"]) >= start:
             continue
         FileSystems.delete([join(root, RUNS, f"{marker['run_id']}.json")])
-        for table in (ENTRIES, BANDS_TABLE):
+        for table in TABLES:
             for b in marker.get("buckets", {}).get(table, []):
                 try:
                     FileSystems.delete([bucket_file(root, table, b, marker["run_id"])])
@@ -231,11 +239,12 @@ class _LookupIds(beam.DoFn):
 
 
 class _LookupBands(beam.DoFn):
-    """(bucket, [(new id, band keys in this bucket)]) -> (new id, indexed id_key) candidate pairs."""
+    """(bucket, [(new id, band keys in this bucket)]) -> (new id, indexed id_key) candidate pairs.
+    `table`: any table of (key, id_key) rows sorted by key (the copy bands, the story keys)."""
 
-    def __init__(self, files):
-        self.files = files
-        self.oversized = Metrics.counter("index", "oversized_bands")
+    def __init__(self, files, table: str = BANDS_TABLE):
+        self.files, self.table = files, table
+        self.oversized = Metrics.counter("index", "oversized_bands" if table == BANDS_TABLE else f"oversized_{table}")
 
     def process(self, bucket_and_probes):
         bucket, probes = bucket_and_probes
@@ -247,7 +256,7 @@ class _LookupBands(beam.DoFn):
         order = np.argsort(keys, kind="stable")
         keys, owners = keys[order], owners[order]
         found = {}   # band key -> indexed id_keys
-        for path in self.files[bucket][BANDS_TABLE]:
+        for path in self.files[bucket][self.table]:
             for pf, rg, within in _row_groups(path, "key", keys):
                 table = pf.read_row_group(rg, columns=["key", "id_key"])
                 band, target = table.column("key").to_numpy(), table.column("id_key").to_numpy()
@@ -382,26 +391,36 @@ def _band_rows(entry):
         yield int(b), (chosen, np.full(len(chosen), entry["id_key"], dtype=np.int64))
 
 
+def _table_spec(table: str):
+    """(schema, sort column, row group size) of an index table."""
+    from wirebeam.schemas import index as schemas
+    return {ENTRIES: (INDEX_ENTRY, "id_key", ENTRY_ROW_GROUP), BANDS_TABLE: (INDEX_BAND, "key", BAND_ROW_GROUP),
+            STORY_VECTORS: (schemas.STORY_VECTOR, "id_key", ENTRY_ROW_GROUP),
+            STORY_KEYS: (schemas.STORY_KEY, "key", BAND_ROW_GROUP),
+            STORY_GROUPS: (schemas.STORY_GROUP, "group_key", BAND_ROW_GROUP),
+            STORY_STATES: (schemas.STORY_STATE, "story_key", ENTRY_ROW_GROUP),
+            STORY_DF: (schemas.STORY_DF, "slot", BAND_ROW_GROUP)}[table]
+
+
 class _WriteBucket(beam.DoFn):
-    """(bucket, rows) -> the path of that bucket's file of this run (entries: dicts; bands: key arrays)."""
+    """(bucket, rows) -> the path of that bucket's file of this run. Rows are dicts, or, for the
+    tables of (key, id_key) pairs, tuples of two int64 arrays."""
 
     def __init__(self, root: str, table: str, run_id: str):
         self.root, self.table, self.run_id = root, table, run_id
-        self.written = Metrics.counter("index", "entries_written")
+        self.written = Metrics.counter("index", f"{table}_written" if table != ENTRIES else "entries_written")
 
     def process(self, bucket_and_rows):
         bucket, rows = bucket_and_rows
         rows = list(rows)
-        if self.table == ENTRIES:
-            data = pa.Table.from_pylist(rows, schema=INDEX_ENTRY)
-            self.written.inc(len(rows))
-            sort_column, row_group = "id_key", ENTRY_ROW_GROUP
-        else:
+        schema, sort_column, row_group = _table_spec(self.table)
+        if rows and isinstance(rows[0], tuple):
             data = pa.Table.from_arrays([pa.array(np.concatenate([k for k, _ in rows])),
-                                         pa.array(np.concatenate([t for _, t in rows]))], schema=INDEX_BAND)
-            sort_column, row_group = "key", BAND_ROW_GROUP
-        path = bucket_file(self.root, self.table, bucket, self.run_id)
-        write_sorted(data, path, sort_column, row_group)
+                                         pa.array(np.concatenate([t for _, t in rows]))], schema=schema)
+        else:
+            data = pa.Table.from_pylist(rows, schema=schema)
+        self.written.inc(data.num_rows)
+        write_sorted(data, bucket_file(self.root, self.table, bucket, self.run_id), sort_column, row_group)
         yield bucket
 
 

@@ -34,6 +34,10 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from wirebeam.transforms.dedup import ConnectedComponents, _instant, canonical_key
+from wirebeam.transforms.index import (STORY_DF, STORY_GROUPS, STORY_KEYS, STORY_STATES, STORY_VECTORS, _LookupBands,
+                                       _WriteBucket, bucket_of, id_key)
+from wirebeam.transforms.story_index import (LookupLatest, VerifyIndexedStories, by_key_bucket, df_rows, probes,
+                                             with_indexed_df)
 
 # --- features -------------------------------------------------------------------------------------
 
@@ -317,6 +321,18 @@ def _latest_key(member: dict):
     return _instant(member["published"]) if member.get("published") else ""
 
 
+def entity_totals(members: List[dict], previous: Iterable[dict] = ()) -> List[dict]:
+    """Mentions per (norm, label) over the members (plus earlier totals), most mentioned first."""
+    counts = Counter()
+    for e in previous:
+        counts[(e["norm"], e["label"])] += int(e["count"])
+    for m in members:
+        for e in m.get("entity_counts") or ():
+            counts[(e["norm"], e["label"])] += int(e["count"])
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"norm": n, "label": l, "count": c} for (n, l), c in top]
+
+
 def story_row(members: List[dict]) -> dict:
     """The stories/ row of one story from its members' slim rows (see `slim`)."""
     members = sorted(members, key=story_key)
@@ -325,11 +341,6 @@ def story_row(members: List[dict]) -> dict:
     dated = [m for m in members if m.get("published")]
     latest = max(dated, key=lambda m: (_latest_key(m), m["id"])) if dated else None
     days = [m["published_date"] for m in members if m.get("published_date") is not None]
-    counts = Counter()
-    for m in members:
-        for e in m.get("entity_counts") or ():
-            counts[(e["norm"], e["label"])] += int(e["count"])
-    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_STORY_ENTITIES]
     return {
         "story_id": first["id"],
         "headline": titled[0]["title"] if titled else None,
@@ -344,8 +355,45 @@ def story_row(members: List[dict]) -> dict:
         "sites": sorted({m["site"] for m in members if m.get("site")}),
         "languages": sorted({m["language"] for m in members if m.get("language")}),
         "agencies": sorted({a for m in members for a in (m.get("agencies") or ())}),
-        "top_entities": [{"norm": n, "label": l, "count": c} for (n, l), c in top],
+        "top_entities": entity_totals(members)[:TOP_STORY_ENTITIES],
     }
+
+
+def continued_row(previous: Optional[dict], story_id: str, members: List[dict]) -> Tuple[dict, List[dict]]:
+    """The row of an indexed story that this run's `members` join, and its entity totals: counts add
+    up, the story keeps its id and (when it has one) its headline. `previous` is the story's state
+    after the last run that touched it (None when the index no longer has it: the row then counts
+    this run's articles only). Members whose copy group was already in the story (`indexed_group`)
+    add articles, not copy groups."""
+    row = {**story_row(members), "story_id": story_id}
+    fresh_groups = {m.get("dup_group") or m["id"] for m in members if not m.get("indexed_group")}
+    row["copy_groups"] = len(fresh_groups)
+    if previous is None:
+        return row, entity_totals(members)
+
+    def earliest(a, b):
+        return min((v for v in (a, b) if v), key=_instant, default=None)
+
+    def latest(a, b):
+        return max((v for v in (a, b) if v), key=_instant, default=None)
+    days = [d for d in (previous.get("first_date"), previous.get("last_date"), row["first_date"], row["last_date"])
+            if d is not None]
+    totals = entity_totals(members, previous.get("entity_counts") or ())
+    row.update({
+        "headline": previous.get("headline") or row["headline"],
+        "headline_id": previous.get("headline_id") if previous.get("headline") else row["headline_id"],
+        "first_published": earliest(previous.get("first_published"), row["first_published"]),
+        "last_published": latest(previous.get("last_published"), row["last_published"]),
+        "first_date": min(days) if days else None,
+        "last_date": max(days) if days else None,
+        "article_count": int(previous.get("article_count") or 0) + len(members),
+        "copy_groups": int(previous.get("copy_groups") or 0) + len(fresh_groups),
+        "sites": sorted(set(previous.get("sites") or ()) | set(row["sites"])),
+        "languages": sorted(set(previous.get("languages") or ()) | set(row["languages"])),
+        "agencies": sorted(set(previous.get("agencies") or ()) | set(row["agencies"])),
+        "top_entities": totals[:TOP_STORY_ENTITIES],
+    })
+    return row, totals
 
 
 def slim(article: dict) -> dict:
@@ -433,7 +481,10 @@ class _AboveThreshold(beam.DoFn):
 
 
 class _Split(beam.DoFn):
-    """(root, members) of one component -> (id, cluster label) by average linkage."""
+    """(root, members) of one component -> (id, cluster label) by average linkage; for an indexed
+    article of an earlier run (tagged "indexed") its cluster and its story instead."""
+
+    INDEXED = "indexed"
 
     def __init__(self, threshold):
         self.threshold = threshold
@@ -444,32 +495,80 @@ class _Split(beam.DoFn):
         members = sorted(members, key=lambda m: ((m["days"] or (1 << 30,))[0], m["id"]))
         if len(members) > MAX_COMPONENT:
             self.oversized.inc()
+        stories_of = {m["id"]: m["story_id"] for m in members if "story_id" in m}
         for start in range(0, len(members), MAX_COMPONENT):
-            yield from split_component(members[start:start + MAX_COMPONENT], self.threshold).items()
+            for node, label in split_component(members[start:start + MAX_COMPONENT], self.threshold).items():
+                if node in stories_of:
+                    if stories_of[node]:
+                        yield beam.pvalue.TaggedOutput(self.INDEXED, (label, stories_of[node]))
+                else:
+                    yield node, label
 
 
 def _assign(rep_and_joined):
-    """(representative, {"label": [cluster], "slim": [slim rows]}) -> (cluster, slim row) per article."""
+    """(representative, {"label": [cluster], "slim": [slim rows], "group_story": [story]}) -> (cluster,
+    (slim row, the story its copy group has in the index or None)) per article."""
     rep, joined = rep_and_joined
     label = joined["label"][0] if joined["label"] else rep
+    indexed = (joined.get("group_story") or [None])[0]
     for row in joined["slim"]:
-        yield label, row
+        yield label, (row, indexed)
+
+
+NEW, CONTINUED = "new ", "continued "
+
+
+def _decide(label_and_joined):
+    """(cluster, {"rows": [(slim row, group's indexed story)], "indexed": [stories of its indexed
+    articles]}) -> (story key, slim row): a copy group already in the index keeps its story; the rest
+    of a cluster continues the indexed story most of its indexed articles belong to (ties: the
+    smallest story_id), or is a new story."""
+    label, joined = label_and_joined
+    votes = Counter(joined["indexed"])
+    story = min(votes, key=lambda v: (-votes[v], v)) if votes else None
+    for row, group_story in joined["rows"]:
+        if group_story:
+            yield CONTINUED + group_story, {**row, "indexed_group": True}
+        elif story:
+            yield CONTINUED + story, row
+        else:
+            yield NEW + label, row
 
 
 class _Story(beam.DoFn):
-    """(cluster, slim rows) -> ("story", stories/ row) and (article id, story_id) per member."""
+    """(story key, slim rows) -> ("stories", stories/ row) and (article id, story_id) per member;
+    with an index, (story key, {"rows": ..., "previous": [state]}) -> the same, a continued story's
+    row adding to its state, and ("groups", (dup_group, story_id)) and ("states", state row) for it."""
 
-    def __init__(self):
+    def __init__(self, ingested_at=None):
+        self.ingested_at = ingested_at
         self.stories = Metrics.counter("stories", "stories")
         self.multi = Metrics.counter("stories", "stories_with_several_texts")
+        self.continued = Metrics.counter("stories", "continued_from_earlier_runs")
 
-    def process(self, cluster_and_rows):
-        _, rows = cluster_and_rows
-        row = story_row(list(rows))
+    def process(self, key_and_rows):
+        from wirebeam.transforms.story_index import state_row
+        key, rows = key_and_rows
+        if isinstance(rows, dict):
+            rows, previous = list(rows["rows"]), (list(rows["previous"]) or [None])[0]
+        else:
+            rows, previous = list(rows), None
+        if not rows:
+            return
+        if key.startswith(CONTINUED):
+            self.continued.inc()
+            row, totals = continued_row(previous, key[len(CONTINUED):], rows)
+        else:
+            row = story_row(rows)
+            totals = entity_totals(rows)
         self.stories.inc()
         if row["copy_groups"] > 1:
             self.multi.inc()
         yield beam.pvalue.TaggedOutput("stories", row)
+        if self.ingested_at is not None:
+            yield beam.pvalue.TaggedOutput("states", state_row({**row, "ingested_at": self.ingested_at}, totals))
+            for group in sorted({m.get("dup_group") or m["id"] for m in rows}):
+                yield beam.pvalue.TaggedOutput("groups", (group, row["story_id"]))
         for m in rows:
             yield m["id"], row["story_id"]
 
@@ -481,20 +580,49 @@ def _with_story(id_and_joined):
         yield {**article, "story_id": story}
 
 
+def _indexed_rows(id_and_joined, window: int, run_id: str):
+    """(rep id, {"weighed": [(member, keys)], "story": [story_id]}) -> ("vectors", row) and ("keys", ...)
+    for a dated representative: what a later run's articles are matched against."""
+    from wirebeam.transforms.story_index import key_rows, vector_row
+    _, joined = id_and_joined
+    for member, _keys in joined["weighed"]:
+        if member["days"] is None or not joined["story"]:
+            continue
+        row = vector_row(member, joined["story"][0], run_id)
+        yield beam.pvalue.TaggedOutput("vectors", (bucket_of(row["id_key"]), row))
+        # keyed without the "another article has it" filter: a term only this article has today
+        # is what tomorrow's report of the same event may share
+        for bucket_and_keys in key_rows(member, blocking_keys(member["t"], member["e"], member["days"], window)):
+            yield beam.pvalue.TaggedOutput("keys", bucket_and_keys)
+
+
+def _with_member_bucketed(id_and_joined):
+    """(new id, {"candidate": [indexed id_key], "member": [member]}) -> (bucket, (id_key, member))."""
+    _, joined = id_and_joined
+    for member in joined["member"]:
+        for key in sorted(set(joined["candidate"])):
+            yield bucket_of(key), (key, member)
+
+
 class GroupStories(beam.PTransform):
     """Articles (after MarkDuplicates and TagNamedEntities) -> articles with story_id, plus one
-    stories/ row per story: {"articles": ..., "stories": ...}."""
+    stories/ row per story: {"articles": ..., "stories": ..., "index": written index buckets or None}.
+    With `index` (a story_index.StoryIndex), articles also join the stories of earlier runs and the
+    run's story tables are written into the staged index (see transforms/story_index.py)."""
 
-    def __init__(self, window: int = STORY_WINDOW, threshold: float = STORY_THRESHOLD):
+    def __init__(self, window: int = STORY_WINDOW, threshold: float = STORY_THRESHOLD, index=None,
+                 ingested_at: Optional[dt.datetime] = None):
         super().__init__()
-        self.window, self.threshold = window, threshold
+        self.window, self.threshold, self.index, self.ingested_at = window, threshold, index, ingested_at
 
     def expand(self, articles):
-        window = self.window
+        window, index = self.window, self.index
         reps = (articles | "Representatives" >> beam.Filter(lambda a: not a.get("is_duplicate"))
                 | "Features" >> beam.ParDo(_Features()))
         df = (reps | "HashesOf" >> beam.Map(lambda f: list(f["terms"]) + list(f["entities"]))
               | "DocumentFrequencies" >> beam.CombineGlobally(_CountDocuments()))
+        if index is not None:   # weights against the whole indexed history, not this run alone
+            df = df | "WithIndexedFrequencies" >> beam.Map(with_indexed_df, index.df_path)
         weighed = reps | "Weigh" >> beam.Map(_weigh, df=beam.pvalue.AsSingleton(df), window=window)
         members = weighed | "Members" >> beam.Map(lambda w: (w[0], w[1]))
         candidates = (
@@ -513,6 +641,21 @@ class GroupStories(beam.PTransform):
             | "Score" >> beam.FlatMap(_scored)
             | "Edges" >> beam.ParDo(_AboveThreshold())
         )
+        graph_members = members
+        if index is not None and index.searching:   # edges to articles of earlier runs, and those articles
+            across = (
+                {"candidate": weighed | "IndexProbes" >> beam.FlatMap(lambda w: probes(w[0], w[2]))
+                 | "GroupIndexProbes" >> beam.GroupByKey()
+                 | "LookupIndexedKeys" >> beam.ParDo(_LookupBands(index.files, STORY_KEYS)),
+                 "member": members}
+                | "JoinIndexedCandidates" >> beam.CoGroupByKey()
+                | "ByIndexedBucket" >> beam.FlatMap(_with_member_bucketed)
+                | "GroupIndexedCandidates" >> beam.GroupByKey()
+                | "VerifyIndexed" >> beam.ParDo(VerifyIndexedStories(index.files, window, EDGE_THRESHOLD, similarity))
+                .with_outputs(VerifyIndexedStories.NODES, main="edges")
+            )
+            scored = (scored, across.edges) | "WithIndexedEdges" >> beam.Flatten()
+            graph_members = (members, across[VerifyIndexedStories.NODES]) | "WithIndexedNodes" >> beam.Flatten()
         dated_edges = scored | "BothDated" >> beam.Filter(lambda s: s[3] and s[4]) | "DatedEdge" >> beam.Map(
             lambda s: (s[0], s[1]))
         # An article without a date keeps its one best edge (to a dated article if it has one), so
@@ -526,23 +669,79 @@ class GroupStories(beam.PTransform):
         )
         edges = (dated_edges, undated_edges) | "AllEdges" >> beam.Flatten()
         roots = edges | "ConnectedComponents" >> ConnectedComponents()
-        labels = (
-            {"root": roots, "member": members} | "JoinRoots" >> beam.CoGroupByKey()
+        split = (
+            {"root": roots, "member": graph_members} | "JoinRoots" >> beam.CoGroupByKey()
             | "ByRoot" >> beam.FlatMap(lambda kv: [(root, m) for root in kv[1]["root"] for m in kv[1]["member"]])
             | "GroupComponents" >> beam.GroupByKey()
-            | "SplitComponents" >> beam.ParDo(_Split(self.threshold))
+            | "SplitComponents" >> beam.ParDo(_Split(self.threshold)).with_outputs(_Split.INDEXED, main="labels")
         )
         slims = articles | "Slim" >> beam.Map(lambda a: (a.get("dup_group") or a["id"], slim(a)))
-        told = (
-            {"label": labels, "slim": slims} | "JoinLabels" >> beam.CoGroupByKey()
-            | "ByCluster" >> beam.FlatMap(_assign)
-            | "GroupStories" >> beam.GroupByKey()
-            | "Stories" >> beam.ParDo(_Story()).with_outputs("stories", main="ids")
-        )
+        if index is None:
+            told = (
+                {"label": split.labels, "slim": slims} | "JoinLabels" >> beam.CoGroupByKey()
+                | "ByCluster" >> beam.FlatMap(_assign)
+                | "RowsOnly" >> beam.MapTuple(lambda label, row_and_story: (NEW + label, row_and_story[0]))
+                | "GroupStories" >> beam.GroupByKey()
+                | "Stories" >> beam.ParDo(_Story()).with_outputs("stories", main="ids")
+            )
+        else:
+            told = self._stories_with_index(split, slims)
         marked = (
             {"article": articles | "ById" >> beam.Map(lambda a: (a["id"], a)), "story": told.ids}
             | "Join" >> beam.CoGroupByKey()
             | "Mark" >> beam.FlatMap(_with_story)
         )
-        return {"articles": marked, "stories": told.stories}
+        written = None if index is None else self._write_index(df, weighed, told)
+        return {"articles": marked, "stories": told.stories, "index": written}
 
+    def _stories_with_index(self, split, slims):
+        """Clusters -> stories, continuing the indexed stories their articles and copy groups belong to."""
+        index, lookups = self.index, []
+        group_stories = (
+            slims | "GroupsOf" >> beam.Keys() | "DistinctGroups" >> beam.Distinct()
+            | "GroupProbes" >> beam.Map(by_key_bucket) | "GroupGroupProbes" >> beam.GroupByKey()
+            | "LookupGroups" >> beam.ParDo(LookupLatest(index.files, STORY_GROUPS, "group_key", "dup_group"))
+            | "GroupStory" >> beam.MapTuple(lambda group, row: (group, row["story_id"]))
+        ) if index.searching else slims.pipeline | "NoIndexedGroups" >> beam.Create([])
+        decided = (
+            {"rows": {"label": split.labels, "slim": slims, "group_story": group_stories}
+             | "JoinLabels" >> beam.CoGroupByKey() | "ByCluster" >> beam.FlatMap(_assign),
+             "indexed": split[_Split.INDEXED]}
+            | "JoinIndexedStories" >> beam.CoGroupByKey()
+            | "Decide" >> beam.FlatMap(_decide)
+        )
+        previous = (
+            decided | "StoryKeys" >> beam.Keys() | "DistinctStories" >> beam.Distinct()
+            | "Continued" >> beam.Filter(lambda key: key.startswith(CONTINUED))
+            | "StateProbes" >> beam.Map(lambda key: by_key_bucket(key[len(CONTINUED):]))
+            | "GroupStateProbes" >> beam.GroupByKey()
+            | "LookupStates" >> beam.ParDo(LookupLatest(index.files, STORY_STATES, "story_key", "story_id"))
+            | "ByStoryKey" >> beam.MapTuple(lambda story, row: (CONTINUED + story, row))
+        ) if index.searching else slims.pipeline | "NoIndexedStates" >> beam.Create([])
+        return (
+            {"rows": decided, "previous": previous} | "GroupStories" >> beam.CoGroupByKey()
+            | "Stories" >> beam.ParDo(_Story(self.ingested_at)).with_outputs("stories", "groups", "states", main="ids")
+        )
+
+    def _write_index(self, df, weighed, told):
+        """This run's story tables, staged in the index; returns the buckets written."""
+        index, window = self.index, self.window
+        root, run_id = index.staging_index, index.run_id
+        indexed = (
+            {"weighed": weighed | "WeighedById" >> beam.Map(lambda w: (w[0], (w[1], w[2]))), "story": told.ids}
+            | "JoinStoryOfRep" >> beam.CoGroupByKey()
+            | "IndexedRows" >> beam.FlatMap(_indexed_rows, window, run_id).with_outputs("vectors", "keys")
+        )
+        tables = {
+            STORY_VECTORS: indexed.vectors,
+            STORY_KEYS: indexed.keys,
+            STORY_GROUPS: told.groups | "GroupRows" >> beam.MapTuple(
+                lambda group, story: (bucket_of(id_key(group)),
+                                      {"group_key": id_key(group), "dup_group": group, "story_id": story})),
+            STORY_STATES: told.states | "StateRows" >> beam.Map(lambda row: (bucket_of(row["story_key"]), row)),
+            STORY_DF: df | "FrequencyRows" >> beam.FlatMap(df_rows),
+        }
+        written = [rows | f"Group_{table}" >> beam.GroupByKey()
+                   | f"Write_{table}" >> beam.ParDo(_WriteBucket(root, table, run_id))
+                   for table, rows in tables.items()]
+        return written | "StoryIndexFiles" >> beam.Flatten()
