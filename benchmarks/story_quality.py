@@ -15,7 +15,12 @@ benchmarks/results/story_quality.json:
 - the seed check, and that no copy group (dup_group) is split across stories;
 - every event split or merged, and the run time with and without the story stage (--stories off).
 
-    python benchmarks/story_quality.py [--seeds DIR | --no-seeds] [--keep OUT] [--no-timing]
+With `--runs N` the articles arrive as a schedule would bring them: ordered by publication time
+(undated ones spread evenly) and cut into N runs appended into one dataset (`--append`), so stories
+must be joined across runs through the index. The latest stories/ row of each story must then count
+every article that carries its story_id.
+
+    python benchmarks/story_quality.py [--seeds DIR | --no-seeds] [--keep OUT] [--no-timing] [--runs N]
 
 The exit status is non-zero only when something fails to run; low scores are reported, not raised.
 """
@@ -79,6 +84,45 @@ def bcubed(truth: dict, predicted: dict) -> dict:
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
 
 
+def split_into_runs(inputs, runs: int, work: pathlib.Path):
+    """The input files cut into `runs` folders in publication order: each JSON line becomes a file of
+    its own (`STEM__LNNN.jsonl`); text files are copied. Returns (folders, {name in the run: name in
+    truth.json})."""
+    import shutil
+    items = []   # (order key, name in the run, truth name, content or source path)
+    for pattern in inputs:
+        for path in sorted(pathlib.Path(pattern).parent.glob(pathlib.Path(pattern).name)):
+            if path.suffix == ".jsonl":
+                for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                    published = json.loads(line).get("published")
+                    items.append((published, f"{path.stem}__L{n:03d}.jsonl", f"{path.name}:{n}", line + "\n"))
+            else:
+                items.append((None, path.name, path.name, path))
+    dated = sorted((i for i in items if i[0]), key=lambda i: (i[0], i[1]))
+    undated = sorted((i for i in items if not i[0]), key=lambda i: i[1])
+    per_run = -(-len(dated) // runs)
+    folders, names = [], {}
+    for k in range(runs):
+        folder = work / f"run{k:02d}"
+        folder.mkdir(parents=True)
+        folders.append(folder)
+        for _, name, truth_name, content in dated[k * per_run:(k + 1) * per_run] + undated[k::runs]:
+            if isinstance(content, pathlib.Path):
+                shutil.copy(content, folder / name)
+            else:
+                (folder / name).write_text(content, encoding="utf-8")
+            names[f"{name}:1" if name.endswith(".jsonl") else name] = truth_name
+    return folders, names
+
+
+def latest_rows(stories: list) -> dict:
+    """story_id -> its latest stories/ row (the one with the latest ingested_at)."""
+    latest = {}
+    for row in sorted(stories, key=lambda r: (r["ingested_at"], r["story_id"])):
+        latest[row["story_id"]] = row
+    return latest
+
+
 def errors(truth: dict, predicted: dict, rows: dict) -> list:
     """Events split over several stories and stories holding several events, as lines to print."""
     lines = []
@@ -107,6 +151,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=pathlib.Path, default=SEEDS, help="the seeds folder (default ../shared/seeds)")
     parser.add_argument("--keep", type=pathlib.Path, help="write the run's output here (default: a temp folder)")
     parser.add_argument("--no-timing", action="store_true", help="skip the second run with --stories off")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="cut the articles into N runs in publication order, appended into one dataset")
     args = parser.parse_args(argv)
     truth = json.loads((CORPUS / "truth.json").read_text(encoding="utf-8"))
     inputs = [CORPUS / "*.jsonl", CORPUS / "*.txt"]
@@ -117,20 +163,34 @@ def main(argv=None) -> int:
         inputs.append(args.seeds / "*.txt")
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or pathlib.Path(tmp) / "out"
-        seconds = run_wirebeam(inputs, out)
+        seed_names = {p.name for p in args.seeds.glob("*.txt")} if seeds else set()
+        if args.runs > 1:
+            folders, names = split_into_runs(inputs, args.runs, pathlib.Path(tmp) / "runs")
+            seconds = 0.0
+            for k, folder in enumerate(folders):
+                seconds += run_wirebeam([folder / "*"], out, "--append", "--ingested-at",
+                                        f"2026-01-01T{k % 24:02d}:00:00+00:00")
+        else:
+            names = {}
+            seconds = run_wirebeam(inputs, out)
         seconds_off = None if args.no_timing else run_wirebeam(inputs, pathlib.Path(tmp) / "off", "--stories", "off")
-        rows = {name_of(r): r for r in read(out, "articles")}
+        rows = {names.get(name_of(r), name_of(r)): r for r in read(out, "articles")}
         stories = read(out, "stories")
     if seeds:
-        truth.update({name: "seeds" for name in rows if name not in truth and rows[name]["source"].startswith(str(args.seeds))})
+        truth.update({name: "seeds" for name in rows if name not in truth and name in seed_names})
     missing = sorted(set(truth) - set(rows))
     if missing or set(rows) - set(truth):
         raise SystemExit(f"articles not in the output: {missing}; rows not in truth.json: {sorted(set(rows) - set(truth))}")
     predicted = {name: rows[name]["story_id"] for name in truth}
     same_language = {name: f"{event}:{rows[name]['language']}" for name, event in truth.items()}
+    latest = latest_rows(stories)
+    counted = collections.Counter(predicted.values())
     result = {
+        "runs": args.runs,
         "articles": len(rows), "events": len(set(truth.values())), "stories": len(set(predicted.values())),
-        "story_rows": len(stories),
+        "story_rows": len(stories), "stories_in_rows": len(latest),
+        "story_rows_counting_wrong": sorted(s for s in counted if s not in latest
+                                            or latest[s]["article_count"] != counted[s]),
         "pairwise": pairwise(truth, predicted), "bcubed": bcubed(truth, predicted),
         "same_language_pairwise": pairwise(same_language, predicted),
         "same_language_bcubed": bcubed(same_language, predicted),
@@ -155,7 +215,8 @@ def main(argv=None) -> int:
     result["errors"] = errors(truth, predicted, rows)
 
     print(f"story corpus: {result['articles']} articles, {result['events']} events -> {result['stories']} stories "
-          f"({result['story_rows']} rows in stories/)")
+          f"({result['story_rows']} rows in stories/)" + (f", in {args.runs} appended runs" if args.runs > 1 else ""))
+    print(f"stories whose latest row miscounts their articles: {len(result['story_rows_counting_wrong'])}")
     print(f"{'':28}{'precision':>10}{'recall':>8}{'F1':>7}")
     for key, label in (("bcubed", "B-cubed"), ("pairwise", "pairwise"),
                        ("same_language_bcubed", "B-cubed, same language"),
@@ -173,7 +234,7 @@ def main(argv=None) -> int:
     for line in result["errors"]:
         print("  " + line)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "story_quality.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (RESULTS / ("story_quality.json" if args.runs == 1 else f"story_quality_{args.runs}_runs.json")).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 
 

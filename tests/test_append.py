@@ -255,6 +255,8 @@ def test_the_index_window_prunes_old_runs(tmp_path):
     out = tmp_path / "dataset"
     append_run([write_jsonl(tmp_path / "a" / "a.jsonl", [story(SENTENCES, "Brücke")])], out, "old",
                "--ingested-at", "2025-06-01T00:00:00Z")
+    assert {p.parent.parent.name for p in (out / "_index").rglob("part-old.parquet")} >= {
+        "entries", "bands", "story_vectors", "story_keys", "story_groups", "story_states", "story_df"}
     append_run([write_jsonl(tmp_path / "b" / "b.jsonl", [story(OTHER, "Museum")])], out, "mid",
                "--ingested-at", "2025-06-10T00:00:00Z")
     # 20 days later with a 14-day window: the copy of "old" is not linked, "old" leaves the index
@@ -263,6 +265,9 @@ def test_the_index_window_prunes_old_runs(tmp_path):
     got = {r["title"]: r for r in table(out) if r["source"].endswith("c.jsonl:1") or r["source"].endswith("c.jsonl:2")}
     assert got["Brücke, Tage später"]["is_duplicate"] is False
     assert got["Museum"]["is_duplicate"] is True   # "mid" is inside the window
+    mid_museum = next(r for r in table(out) if r["source"].endswith("b.jsonl:1"))
+    assert got["Museum"]["story_id"] == mid_museum["story_id"]   # a copy keeps its group's story across runs
+    assert got["Brücke, Tage später"]["story_id"] == got["Brücke, Tage später"]["id"]   # "old" is out of the window
     assert sorted(p.name for p in (out / "_index" / "runs").iterdir()) == ["late.json", "mid.json"]
     assert not list((out / "_index").rglob("part-old.parquet"))
     assert len(table(out)) == 4   # pruning the index never touches articles

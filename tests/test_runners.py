@@ -104,6 +104,8 @@ def test_every_runner_marks_the_same_copies_of_indexed_articles(tmp_path, job_en
     earlier_ids = {r["id"] for r in read_articles(tmp_path / "o0").to_pylist()}
     linked = [a for a in articles if a["dup_group"] in earlier_ids]
     assert len(linked) == 3 and all(a["is_duplicate"] for a in linked)   # Altona story once, Rotterdam story twice
+    earlier_story = {r["id"]: r["story_id"] for r in read_articles(tmp_path / "o0").to_pylist()}
+    assert all(a["story_id"] == earlier_story[a["dup_group"]] for a in linked)   # and they keep the earlier story
     for name in RUNNERS:
         assert tables[name] == tables["default"], name
     assert tables["empty_index"] == tables["no_index"]

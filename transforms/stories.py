@@ -585,14 +585,15 @@ def _indexed_rows(id_and_joined, window: int, run_id: str):
     for a dated representative: what a later run's articles are matched against."""
     from wirebeam.transforms.story_index import key_rows, vector_row
     _, joined = id_and_joined
-    for member, _keys in joined["weighed"]:
+    for member, keys in joined["weighed"]:
         if member["days"] is None or not joined["story"]:
             continue
         row = vector_row(member, joined["story"][0], run_id)
         yield beam.pvalue.TaggedOutput("vectors", (bucket_of(row["id_key"]), row))
-        # keyed without the "another article has it" filter: a term only this article has today
-        # is what tomorrow's report of the same event may share
-        for bucket_and_keys in key_rows(member, blocking_keys(member["t"], member["e"], member["days"], window)):
+        # its keys as this run chose them, and also without the "another article has it" filter: a
+        # term only this article has today is what tomorrow's report of the same event may share
+        unfiltered = blocking_keys(member["t"], member["e"], member["days"], window)
+        for bucket_and_keys in key_rows(member, sorted(set(keys) | set(unfiltered))):
             yield beam.pvalue.TaggedOutput("keys", bucket_and_keys)
 
 
