@@ -65,7 +65,8 @@ _STOP: Dict[str, frozenset] = {}
 # Stems are cached per word (up to STEM_CACHE words per language and process): words follow Zipf's
 # law, so a warm cache answers nearly every lookup. Measured on 40 German news pages of 750 words
 # on the loaded test machine: 96 ms a page with a cold cache (Snowball in pure Python), 1.1 ms a
-# page on a second pass (7,554 distinct words cached).
+# page on a second pass (7,554 distinct words cached). With PyStemmer installed (a dependency),
+# snowballstemmer uses its C build: the same stems at about 1/50 of the pure-Python cost a word.
 STEM_CACHE = 200_000
 
 
