@@ -62,7 +62,8 @@ class WirebeamOptions(PipelineOptions):
         _add(group, "stories", choices=["on", "off"], default="on",
              help="Story stage: on (default) gives every article a story_id shared by the articles that report "
                   "the same event (copies always share their group's story) and writes stories/, one row per "
-                  "story; off skips it (story_id stays empty). See docs/stories.md.")
+                  "story; with --append or --index, articles also join the stories of earlier runs. off skips "
+                  "it (story_id stays empty). See docs/stories.md.")
         _add(group, "story-window", type=int, default=STORY_WINDOW, metavar="DAYS",
              help=f"Largest gap in publication days between two articles linked into one story (default "
                   f"{STORY_WINDOW}); a story that keeps getting articles stays open. Articles without a date "
@@ -109,7 +110,8 @@ class WirebeamOptions(PipelineOptions):
                   "copy index in DATASET/_index/. One run at a time: a second one is refused.")
         _add(data, "index", default=None, metavar="PATH",
              help="Keep the copy index here (a folder, any Beam file system path) instead of DATASET/_index/: "
-                  "new articles that copy earlier indexed ones join their group. Works with and without --append.")
+                  "new articles that copy earlier indexed ones join their group, and articles on an earlier "
+                  "story's event join that story. Works with and without --append.")
         _add(data, "index-days", type=int, default=14, metavar="DAYS",
              help="Earlier articles the copy index matches against and keeps: those ingested in the last DAYS "
                   "days (default 14; 0 keeps and matches everything).")
