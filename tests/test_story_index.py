@@ -6,7 +6,6 @@ import shutil
 
 import duckdb
 import numpy as np
-import pytest
 
 from conftest import ROOT, SEEDS, needs, run_cli
 from wirebeam.transforms.stories import CONTINUED, NEW, _decide, continued_row

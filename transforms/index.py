@@ -215,6 +215,17 @@ def _hits(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.nonzero(wanted[pos] == keys)[0]
 
 
+def rows_with_keys(paths: List[str], column: str, sorted_keys: np.ndarray, columns: Optional[List[str]] = None):
+    """The rows (dicts) of the files at `paths`, in order, whose `column` holds one of `sorted_keys`:
+    of each file only the row groups whose statistics admit a key, their key column first and the
+    other columns only of the matching rows."""
+    for path in paths:
+        for pf, rg, _ in _row_groups(path, column, sorted_keys):
+            hits = _hits(pf.read_row_group(rg, columns=[column]).column(column).to_numpy(), sorted_keys)
+            if len(hits):
+                yield from pf.read_row_group(rg, columns=columns).take(pa.array(hits)).to_pylist()
+
+
 # ---- lookups (DoFns, one bucket each) ----------------------------------------------------------------
 
 class _LookupIds(beam.DoFn):
@@ -290,23 +301,16 @@ class _VerifyCandidates(beam.DoFn):
             self.candidates.inc()
         keys = np.array(sorted(by_key), dtype=np.int64)
         best = {}
-        for path in self.files[bucket][ENTRIES]:
-            for pf, rg, _ in _row_groups(path, "id_key", keys):
-                idk = pf.read_row_group(rg, columns=["id_key"]).column("id_key").to_numpy()
-                hits = _hits(idk, keys)
-                if not len(hits):
-                    continue
-                table = pf.read_row_group(rg, columns=["id_key", "id", "exact", "sig", "shingles", "length",
-                                                       "published", "dup_group"]).take(pa.array(hits))
-                for row in table.to_pylist():
-                    old_sig = np.frombuffer(row["sig"], dtype=np.uint64)
-                    match = (canonical_key({"id": row["id"], "published": row["published"], "length": row["length"]}),
-                             row["dup_group"])
-                    for m in by_key[row["id_key"]]:
-                        if m["exact"] == row["exact"] or is_copy(np.frombuffer(m["sig"], dtype=np.uint64), m["n"],
-                                                                 old_sig, row["shingles"], self.threshold):
-                            if m["id"] not in best or match < best[m["id"]]:
-                                best[m["id"]] = match
+        for row in rows_with_keys(self.files[bucket][ENTRIES], "id_key", keys,
+                                  ["id_key", "id", "exact", "sig", "shingles", "length", "published", "dup_group"]):
+            old_sig = np.frombuffer(row["sig"], dtype=np.uint64)
+            match = (canonical_key({"id": row["id"], "published": row["published"], "length": row["length"]}),
+                     row["dup_group"])
+            for m in by_key[row["id_key"]]:
+                if m["exact"] == row["exact"] or is_copy(np.frombuffer(m["sig"], dtype=np.uint64), m["n"],
+                                                         old_sig, row["shingles"], self.threshold):
+                    if m["id"] not in best or match < best[m["id"]]:
+                        best[m["id"]] = match
         for new_id in sorted(best):
             yield new_id, best[new_id]
 

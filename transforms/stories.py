@@ -698,7 +698,7 @@ class GroupStories(beam.PTransform):
 
     def _stories_with_index(self, split, slims):
         """Clusters -> stories, continuing the indexed stories their articles and copy groups belong to."""
-        index, lookups = self.index, []
+        index = self.index
         group_stories = (
             slims | "GroupsOf" >> beam.Keys() | "DistinctGroups" >> beam.Distinct()
             | "GroupProbes" >> beam.Map(by_key_bucket) | "GroupGroupProbes" >> beam.GroupByKey()

@@ -27,13 +27,11 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import apache_beam as beam
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from wirebeam.transforms.index import (STORY_DF, STORY_GROUPS, STORY_KEYS, STORY_STATES, STORY_VECTORS, _hits,
-                                       _row_groups, bucket_of, id_key)
+from wirebeam.transforms.index import STORY_VECTORS, bucket_of, id_key, rows_with_keys
 
 # The heaviest entries of an article's term and name vectors that the index keeps (the rest of a
 # unit vector's weight is dropped, so a cross-run similarity is a little lower than a within-run
@@ -155,26 +153,20 @@ class VerifyIndexedStories(beam.DoFn):
             by_key.setdefault(key, []).append(member)
             self.candidates.inc()
         keys = np.array(sorted(by_key), dtype=np.int64)
-        for path in self.files[bucket][STORY_VECTORS]:
-            for pf, rg, _ in _row_groups(path, "id_key", keys):
-                idk = pf.read_row_group(rg, columns=["id_key"]).column("id_key").to_numpy()
-                hits = _hits(idk, keys)
-                if not len(hits):
+        for row in rows_with_keys(self.files[bucket][STORY_VECTORS], "id_key", keys):
+            old = indexed_member(row)
+            linked = False
+            for m in sorted(by_key[row["id_key"]], key=lambda m: m["id"]):
+                gap = day_gap(m["days"], old["days"])
+                if gap is not None and gap > self.window:
                     continue
-                for row in pf.read_row_group(rg).take(pa.array(hits)).to_pylist():
-                    old = indexed_member(row)
-                    linked = False
-                    for m in sorted(by_key[row["id_key"]], key=lambda m: m["id"]):
-                        gap = day_gap(m["days"], old["days"])
-                        if gap is not None and gap > self.window:
-                            continue
-                        score = self.similarity(m, old)
-                        if score >= self.edge_threshold:
-                            self.edges.inc()
-                            linked = True
-                            yield m["id"], old["id"], score, m["days"] is not None, True
-                    if linked:
-                        yield beam.pvalue.TaggedOutput(self.NODES, (old["id"], old))
+                score = self.similarity(m, old)
+                if score >= self.edge_threshold:
+                    self.edges.inc()
+                    linked = True
+                    yield m["id"], old["id"], score, m["days"] is not None, True
+            if linked:
+                yield beam.pvalue.TaggedOutput(self.NODES, (old["id"], old))
 
 
 class LookupLatest(beam.DoFn):
@@ -192,15 +184,9 @@ class LookupLatest(beam.DoFn):
             names.setdefault(key, set()).add(name)
         keys = np.array(sorted(names), dtype=np.int64)
         latest = {}
-        for path in self.files[bucket][self.table]:
-            for pf, rg, _ in _row_groups(path, self.key_column, keys):
-                found = _hits(pf.read_row_group(rg, columns=[self.key_column]).column(self.key_column).to_numpy(),
-                              keys)
-                if not len(found):
-                    continue
-                for row in pf.read_row_group(rg).take(pa.array(found)).to_pylist():
-                    if row[self.name_column] in names[row[self.key_column]]:
-                        latest[row[self.name_column]] = row
+        for row in rows_with_keys(self.files[bucket][self.table], self.key_column, keys):
+            if row[self.name_column] in names[row[self.key_column]]:
+                latest[row[self.name_column]] = row
         for name in sorted(latest):
             yield name, latest[name]
 
@@ -213,12 +199,7 @@ class StoryIndex:
         self.files, self.searching = snapshot["files"], snapshot["runs"] > 0
         self.df_path, self.staging_index, self.run_id = snapshot.get("story_df"), staging_index, run_id
 
-    def files_of(self, table: str) -> List[str]:
-        return [p for b in sorted(self.files) for p in self.files[b][table]]
-
 
 def state_row(row: dict, entity_counts: List[dict]) -> dict:
     return {"story_key": id_key(row["story_id"]), **row, "entity_counts": entity_counts[:STATE_ENTITIES]}
 
-
-TABLES_WRITTEN = (STORY_VECTORS, STORY_KEYS, STORY_GROUPS, STORY_STATES, STORY_DF)
