@@ -7,7 +7,7 @@ import unicodedata
 from typing import Optional
 
 from wirebeam.transforms.extract.agencies import credit_line
-from wirebeam.transforms.extract.prose import TERMINAL, is_prose_coded, stoplist_code, words_of
+from wirebeam.transforms.extract.prose import TERMINAL, count_words, is_prose_coded, stoplist_code, words_of
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,6 +70,7 @@ _PROMPT_ADDRESS = re.compile(r"\b(?:ich|mich|mir|mein\w*|you|your|i|me|my)\b|"
 _MAX_WORDS = {"reading_time": 5, "timestamp": 12, "copyright": 15, "photo_prefix": 20, "photo_agency": 12,
               "photo_caption": 40, "breadcrumb": 12, "social": 8, "widget": 8, "prompt": 30,
               "call_to_action": 40, "login_prompt": 25, "related_link": 20}
+_LONGEST_RULE = max(_MAX_WORDS.values())   # past it only "stray_id" and the solo widget words can match
 # A sentence that is only a call to act, standing last in a line: the box that sells a newsletter
 # or a subscription in one paragraph ("Jeden Morgen um sechs: ... Jetzt kostenlos anmelden.").
 # It must begin the sentence, so reported speech ("..., will sich jetzt anmelden.") never matches.
@@ -93,10 +94,11 @@ _RELATED_LINK = re.compile(r"^(?:related|see also|read (?:more|also|next)|more|a
 def furniture_rule_coded(line: str, code: Optional[str]) -> Optional[str]:
     """The furniture rule a single line matches, or None. Position rules are applied elsewhere."""
     s = " ".join(line.split())
-    words = words_of(s)
-    n = len(words)
+    n = count_words(s)
     if _STRAY_ID.match(s):
         return "stray_id"
+    if n > _LONGEST_RULE:  # a paragraph: only a line-shaped widget rule can still match
+        return "widget" if _UI_SOLO.match(s) else None
     if _READING_TIME.match(s) and n <= _MAX_WORDS['reading_time']:
         return "reading_time"
     terminal = bool(TERMINAL.search(s))
@@ -114,7 +116,7 @@ def furniture_rule_coded(line: str, code: Optional[str]) -> Optional[str]:
         return "photo_caption"
     if _BREADCRUMB.search(s) and n <= _MAX_WORDS['breadcrumb'] and not terminal:
         return "breadcrumb"
-    if words and n <= _MAX_WORDS['social'] and all(w in _SOCIAL for w in words) and not terminal:
+    if 0 < n <= _MAX_WORDS['social'] and all(w in _SOCIAL for w in words_of(s)) and not terminal:
         return "social"
     if _UI_SOLO.match(s) or (n <= _MAX_WORDS['widget'] and _UI_CUES.search(s) and (not terminal or not is_prose_coded(s, code))):
         return "widget"

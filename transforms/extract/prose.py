@@ -2,6 +2,7 @@
 the shape of a headline; shared by the scrape parser, the furniture rules and the HTML cleanup."""
 import functools
 import re
+from collections import Counter
 from typing import Iterable, List, Optional
 
 
@@ -43,11 +44,16 @@ def _stoplist(code: str) -> Optional[frozenset]:
 
 def stoplist_code(lang: Optional[str]) -> Optional[str]:
     """"de", "de-AT", "German" -> "de"; unknown / "und" / None -> None."""
-    if not lang:
-        return None
-    value = str(lang).strip()
+    return _code_of(str(lang).strip()) if lang else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _code_of(value: str) -> Optional[str]:
+    """Cached: the cleanup asks once a line, and the loop over the names was 1.5 ms of a page's 5 ms
+    of cleanup (cProfile over the shared extraction benchmark, 2026-12-05)."""
+    folded = value.casefold()
     for code, name in _JUSTEXT_NAMES.items():
-        if value.casefold() == name.casefold():
+        if folded == name.casefold():
             return code
     value = value.lower().replace("_", "-").split("-")[0]
     return value if value in _JUSTEXT_NAMES else None
@@ -55,6 +61,11 @@ def stoplist_code(lang: Optional[str]) -> Optional[str]:
 
 def words_of(line: str) -> List[str]:
     return [w.casefold() for w in _WORD.findall(line)]
+
+
+def count_words(line: str) -> int:
+    """len(words_of(line)), without casefolding the words."""
+    return len(_WORD.findall(line))
 
 
 _GUESS_CHARS = 20000       # the start of a text is enough to guess its language
@@ -88,11 +99,12 @@ def _stop_index() -> dict:
 
 
 def _guess_hits(words: Iterable[str]) -> dict:
-    """code -> stopword hits among `words`, for the languages of _GUESS."""
+    """code -> stopword hits among `words`, for the languages of _GUESS. Counts each distinct word
+    once (a text repeats its stopwords: a third of the look-ups of counting word by word)."""
     index, hits = _stop_index(), {}
-    for word in words:
+    for word, count in Counter(words).items():
         for code in index.get(word, ()):
-            hits[code] = hits.get(code, 0) + 1
+            hits[code] = hits.get(code, 0) + count
     return hits
 
 
