@@ -1,6 +1,7 @@
 """HTML -> main text and metadata: trafilatura, then a metadata-aware cleanup of what it leaves.
 
-trafilatura runs in its `fast` mode (no fallback extractors, no comments): on the shared
+trafilatura runs in its `fast` mode (no fallback extractors, no comments) and without its metadata
+pass (the few fields kept from it: `trafilatura_fields`): on the shared
 extraction benchmark it is both the cheapest setting and, after the cleanup below, the most
 accurate one we measured (`benchmarks/extraction_quality.py` prints the comparison).
 
@@ -45,6 +46,7 @@ from typing import List, Optional
 from urllib.parse import urlparse
 
 import trafilatura
+from lxml import etree
 from trafilatura import baseline
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
@@ -186,20 +188,22 @@ def find_lead(tree) -> Optional[str]:
     Looks for the description's first five words in the body's text nodes and climbs to the
     enclosing block element; that block must cover the description and not be much longer.
     """
-    body = _body(tree)
+    descriptions = [d for d in dict.fromkeys(" ".join(d.split()) for d in _descriptions(tree))
+                    if len(_tokens(d)) >= _LEAD_MIN_WORDS]
+    body = _body(tree) if descriptions else None
     if body is None:
         return None
-    for description in dict.fromkeys(" ".join(d.split()) for d in _descriptions(tree)):
+    for description in descriptions:
         words = _tokens(description)
-        if len(words) < _LEAD_MIN_WORDS:
-            continue
         key, first = " ".join(words[:_LEAD_MATCH_WORDS]), words[0]
-        for element in body.iter():
-            if not isinstance(element.tag, str) or element.tag in _SKIP:
+        for element in body.iter(etree.Element):  # elements only: no comments or processing instructions
+            if element.tag in _SKIP:
                 continue
-            for text, owner in ((element.text, element), (element.tail, element.getparent())):
+            for text, is_tail in ((element.text, False), (element.tail, True)):
                 if not text or first not in text.casefold() or key not in " ".join(_tokens(text)):
                     continue
+                owner = element.getparent() if is_tail else element  # the parent only when needed: a
+                # look-up for every element of the page was a third of this search (cProfile)
                 while owner is not None and owner.tag not in _BLOCKS:
                     owner = owner.getparent()
                 if owner is None:

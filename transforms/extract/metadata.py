@@ -128,12 +128,18 @@ _JAVA_DATE = re.compile(r"^\w{3} (\w{3}) (\d{1,2}) (\d{2}:\d{2}:\d{2}) ([A-Z]{3,
 # Meta tags
 # ------------------------------------------------------------------------------------------------
 
-def meta_contents(tree, keys: Tuple[frozenset, frozenset]) -> List[str]:
+def page_metas(tree) -> list:
+    """The page's <meta> elements in page order (one walk over the page, shared by the readers below)."""
+    return list(tree.getroottree().iter("meta"))
+
+
+def meta_contents(tree, keys: Tuple[frozenset, frozenset], metas: Optional[list] = None) -> List[str]:
     """The content of every <meta> of the page whose name is in keys[0] or property in keys[1], in
     page order: what "//meta[@name=... or @property=...]/@content" finds, in a third of the time
-    (the query language walks the page slower than a walk over its meta elements)."""
+    (the query language walks the page slower than a walk over its meta elements). `metas`: the
+    page's `page_metas`, when already at hand."""
     names, properties = keys
-    return [m.get("content") for m in tree.getroottree().iter("meta")
+    return [m.get("content") for m in (page_metas(tree) if metas is None else metas)
             if (m.get("name") in names or m.get("property") in properties) and m.get("content") is not None]
 
 
@@ -208,10 +214,10 @@ def page_host(tree, url: Optional[str]) -> Optional[str]:
     return None
 
 
-def site_names(tree, url: Optional[str] = None, objects: Iterable[dict] = ()) -> List[str]:
+def site_names(tree, url: Optional[str] = None, objects: Iterable[dict] = (), metas: Optional[list] = None) -> List[str]:
     """What the page calls its site: og:site_name, application names, the JSON-LD publisher and
     the host ("www.mdr.de" -> "mdr.de", "mdr")."""
-    names = [str(v) for v in (meta_contents(tree, _SITE_META) if tree is not None else []) if not str(v).startswith("http")]
+    names = [str(v) for v in (meta_contents(tree, _SITE_META, metas) if tree is not None else []) if not str(v).startswith("http")]
     for obj in objects:
         publisher = obj.get("publisher") if isinstance(obj, dict) else None
         for p in publisher if isinstance(publisher, list) else [publisher]:
@@ -302,7 +308,7 @@ def _norm(text: Optional[str]) -> str:
     return " ".join(_QUOTES.sub("", text).split())
 
 
-def headline_candidates(tree, objects: List[dict]) -> List[Tuple[str, str]]:
+def headline_candidates(tree, objects: List[dict], metas: Optional[list] = None) -> List[Tuple[str, str]]:
     """(source, text) of every place the page states its headline, most trusted first."""
     found = []
     for article in ld_articles(objects):
@@ -312,7 +318,7 @@ def headline_candidates(tree, objects: List[dict]) -> List[Tuple[str, str]]:
             break
     if tree is not None:
         for source, keys in (("og", _OG_TITLE), ("twitter", _TWITTER_TITLE)):
-            value = next((_text(str(v)) for v in meta_contents(tree, keys) if _text(str(v))), None)
+            value = next((_text(str(v)) for v in meta_contents(tree, keys, metas) if _text(str(v))), None)
             if value:
                 found.append((source, value))
         h1 = tree.find(".//body//h1")
@@ -379,8 +385,8 @@ def ld_authors(objects: List[dict]) -> List[Tuple[str, str]]:
     return out
 
 
-def meta_authors(tree) -> List[str]:
-    return [str(v) for v in meta_contents(tree, _META_AUTHORS)] if tree is not None else []
+def meta_authors(tree, metas: Optional[list] = None) -> List[str]:
+    return [str(v) for v in meta_contents(tree, _META_AUTHORS, metas)] if tree is not None else []
 
 
 def _is_byline_element(element) -> bool:
@@ -502,10 +508,11 @@ def classify_authors(candidates: List[Tuple[str, str]], names: List[str]) -> Tup
     return list(dict.fromkeys(people)), list(dict.fromkeys(orgs)), list(dict.fromkeys(agencies))
 
 
-def author_candidates(tree, objects: List[dict], names: List[str]) -> List[List[Tuple[str, str]]]:
+def author_candidates(tree, objects: List[dict], names: List[str],
+                      metas: Optional[list] = None) -> List[List[Tuple[str, str]]]:
     """(name, kind) lists from each source, most specific first: JSON-LD, meta tags, bylines.
     The page's elements are searched for bylines only when the first two name no person."""
-    sources = [ld_authors(objects), [(a, "unknown") for a in meta_authors(tree)]]
+    sources = [ld_authors(objects), [(a, "unknown") for a in meta_authors(tree, metas)]]
     if not any(classify_authors(candidates, names)[0] for candidates in sources):
         sources.append([(a, "unknown") for a in byline_authors(tree)])
         if not any(sources):  # nobody named anywhere, not even an organisation
@@ -581,7 +588,7 @@ def normalise_stated(value) -> Optional[str]:
     return text if parse_published(text) else None
 
 
-def stated_published(tree, objects: Optional[List[dict]] = None) -> List[Tuple[str, str]]:
+def stated_published(tree, objects: Optional[List[dict]] = None, metas: Optional[list] = None) -> List[Tuple[str, str]]:
     """(source, ISO value) of every publication date the page states, most trusted source first:
     JSON-LD datePublished of the article, meta tags, microdata, `<time pubdate>`."""
     objects = ld_objects(tree) if objects is None else objects
@@ -592,7 +599,7 @@ def stated_published(tree, objects: Optional[List[dict]] = None) -> List[Tuple[s
             found.append(("ld", value))
     if tree is not None:
         by_name = {}  # one pass over the meta tags; names compared case-insensitively
-        for meta in tree.iter("meta"):
+        for meta in tree.iter("meta") if metas is None else metas:
             key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
             if key in _PUBLISHED_NAMES and meta.get("content"):
                 by_name.setdefault(key, []).append(meta.get("content"))
@@ -637,7 +644,8 @@ def page_metadata(tree, url: Optional[str] = None) -> dict:
     """Everything this module reads from one page, before trafilatura prunes the tree:
     JSON-LD objects, site names, headline candidates, stated publication times."""
     objects = ld_objects(tree)
-    names = site_names(tree, url, objects)
+    metas = page_metas(tree)
+    names = site_names(tree, url, objects, metas)
     return {"objects": objects, "names": names,
-            "headlines": headline_candidates(tree, objects), "stated": stated_published(tree, objects),
-            "authors": author_candidates(tree, objects, names)}
+            "headlines": headline_candidates(tree, objects, metas), "stated": stated_published(tree, objects, metas),
+            "authors": author_candidates(tree, objects, names, metas)}
