@@ -265,10 +265,11 @@ def find_introduced_lists(tree) -> List[tuple]:
         while before is not None and not (isinstance(before.tag, str) and before.text_content().strip()):
             before = before.getprevious()
         opening = _paragraph_opening(before)
+        if not opening or not _element_text(before).endswith(":"):
+            continue  # before the items' text: most lists of a page are menus after no paragraph
         items = [_element_text(li) for li in block if li.tag == "li"]
         items = [item for item in items if item]
-        if (opening and _element_text(before).endswith(":") and items
-                and 2 * sum(is_prose(item, None) for item in items) >= len(items)):
+        if items and 2 * sum(is_prose(item, None) for item in items) >= len(items):
             blocks.append((opening, [f"- {item}" for item in items], "after"))
     return blocks
 
