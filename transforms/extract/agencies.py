@@ -148,7 +148,9 @@ def attributed_agencies(text: str) -> List[str]:
         m = _DATELINE.match(line.strip())
         if m:
             found.update(filter(None, (_canonical(a) for a in re.split(r"\s*/\s*", m.group(1)))))
-    for pattern in (_ATTRIB_DE, _ATTRIB_EN):
+    # every German attribution names an "...agentur": a text without the word skips the costliest
+    # search of the cleanup (0.7 ms a page, the shared extraction benchmark, 2026-12-05)
+    for pattern in (_ATTRIB_DE, _ATTRIB_EN) if "agentur" in text.lower() else (_ATTRIB_EN,):
         for m in pattern.finditer(text):
             name = _canonical(next(g for g in m.groups() if g))
             if name:

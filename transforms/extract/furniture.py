@@ -7,7 +7,7 @@ import unicodedata
 from typing import Optional
 
 from wirebeam.transforms.extract.agencies import credit_line
-from wirebeam.transforms.extract.prose import TERMINAL, is_prose_coded, stoplist_code, words_of
+from wirebeam.transforms.extract.prose import TERMINAL, count_words, is_prose_coded, stoplist_code, words_of
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,6 +70,8 @@ _PROMPT_ADDRESS = re.compile(r"\b(?:ich|mich|mir|mein\w*|you|your|i|me|my)\b|"
 _MAX_WORDS = {"reading_time": 5, "timestamp": 12, "copyright": 15, "photo_prefix": 20, "photo_agency": 12,
               "photo_caption": 40, "breadcrumb": 12, "social": 8, "widget": 8, "prompt": 30,
               "call_to_action": 40, "login_prompt": 25, "related_link": 20}
+_QUOTED = re.compile(r"[\"“”„«»]")    # reported speech: a prompt's words inside a quote are no prompt
+_LONGEST_RULE = max(_MAX_WORDS.values())   # past it only "stray_id" and the solo widget words can match
 # A sentence that is only a call to act, standing last in a line: the box that sells a newsletter
 # or a subscription in one paragraph ("Jeden Morgen um sechs: ... Jetzt kostenlos anmelden.").
 # It must begin the sentence, so reported speech ("..., will sich jetzt anmelden.") never matches.
@@ -93,37 +95,37 @@ _RELATED_LINK = re.compile(r"^(?:related|see also|read (?:more|also|next)|more|a
 def furniture_rule_coded(line: str, code: Optional[str]) -> Optional[str]:
     """The furniture rule a single line matches, or None. Position rules are applied elsewhere."""
     s = " ".join(line.split())
-    words = words_of(s)
-    n = len(words)
+    n = count_words(s)
     if _STRAY_ID.match(s):
         return "stray_id"
-    if _READING_TIME.match(s) and n <= _MAX_WORDS['reading_time']:
+    if n > _LONGEST_RULE:  # a paragraph: only a line-shaped widget rule can still match
+        return "widget" if _UI_SOLO.match(s) else None
+    if n <= _MAX_WORDS['reading_time'] and _READING_TIME.match(s):
         return "reading_time"
     terminal = bool(TERMINAL.search(s))
     if n <= _MAX_WORDS['timestamp'] and _DATETIME.search(s):
         rest = [w for w in words_of(_DATETIME.sub(" ", s)) if w not in _STAMP_WORDS]
         if not rest:
             return "timestamp"
-    if COPYRIGHT.match(s) and n <= _MAX_WORDS['copyright']:
+    if n <= _MAX_WORDS['copyright'] and COPYRIGHT.match(s):
         return "photo_credit"
-    if _PHOTO_PREFIX.match(s) and n <= _MAX_WORDS['photo_prefix']:
+    if n <= _MAX_WORDS['photo_prefix'] and _PHOTO_PREFIX.match(s):
         return "photo_credit"
     if n <= _MAX_WORDS['photo_agency'] and _PHOTO_AGENCY.search(s) and not is_prose_coded(s, code):
         return "photo_credit"
     if n <= _MAX_WORDS['photo_caption'] and _PHOTO_TAIL.search(s) and not _PHOTO_TAIL.match(s) and s[0].isalnum():
         return "photo_caption"
-    if _BREADCRUMB.search(s) and n <= _MAX_WORDS['breadcrumb'] and not terminal:
+    if n <= _MAX_WORDS['breadcrumb'] and not terminal and _BREADCRUMB.search(s):
         return "breadcrumb"
-    if words and n <= _MAX_WORDS['social'] and all(w in _SOCIAL for w in words) and not terminal:
+    if 0 < n <= _MAX_WORDS['social'] and all(w in _SOCIAL for w in words_of(s)) and not terminal:
         return "social"
     if _UI_SOLO.match(s) or (n <= _MAX_WORDS['widget'] and _UI_CUES.search(s) and (not terminal or not is_prose_coded(s, code))):
         return "widget"
-    quoted = re.search(r"[\"“”„«»]", s)
-    if n <= _MAX_WORDS['prompt'] and _PROMPT_TOPIC.search(s) and _PROMPT_ADDRESS.search(s) and not quoted:
+    if n <= _MAX_WORDS['prompt'] and _PROMPT_TOPIC.search(s) and _PROMPT_ADDRESS.search(s) and not _QUOTED.search(s):
         return "prompt"
-    if n <= _MAX_WORDS['call_to_action'] and _CALL_TO_ACTION.search(s) and not quoted:
+    if n <= _MAX_WORDS['call_to_action'] and _CALL_TO_ACTION.search(s) and not _QUOTED.search(s):
         return "prompt"
-    if n <= _MAX_WORDS['login_prompt'] and _LOGIN_PROMPT.search(s) and _LOGIN_TOPIC.search(s) and _READER.search(s) and not quoted:
+    if n <= _MAX_WORDS['login_prompt'] and _LOGIN_PROMPT.search(s) and _LOGIN_TOPIC.search(s) and _READER.search(s) and not _QUOTED.search(s):
         return "prompt"
     if n <= _MAX_WORDS['related_link'] and _RELATED_LINK.match(s) and not s.endswith("."):
         return "related_link"   # scrapes drop it anywhere; HTML text only at its end (html.clean_main_text)

@@ -1,6 +1,7 @@
 """HTML -> main text and metadata: trafilatura, then a metadata-aware cleanup of what it leaves.
 
-trafilatura runs in its `fast` mode (no fallback extractors, no comments): on the shared
+trafilatura runs in its `fast` mode (no fallback extractors, no comments) and without its metadata
+pass (the few fields kept from it: `trafilatura_fields`): on the shared
 extraction benchmark it is both the cheapest setting and, after the cleanup below, the most
 accurate one we measured (`benchmarks/extraction_quality.py` prints the comparison).
 
@@ -45,6 +46,7 @@ from typing import List, Optional
 from urllib.parse import urlparse
 
 import trafilatura
+from lxml import etree
 from trafilatura import baseline
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
@@ -55,6 +57,7 @@ from wirebeam.transforms.extract.agencies import is_credit_line
 from wirebeam.transforms.extract.furniture import furniture_rule
 from wirebeam.transforms.extract import metadata
 from wirebeam.transforms.extract.prose import guess_language, is_prose, split_sentences
+from wirebeam.transforms.extract.trafilatura_fields import author_guess, htmldate_day, trafilatura_fields
 
 MIN_WORDS = 20
 MIN_CJK_CHARS = 60        # Chinese or Japanese text of ~20 words has no spaces to count them by
@@ -81,8 +84,8 @@ _FALLBACK_RATIO = 10       # ... and is replaced by the baseline's text when tha
 _SHORT_LINE = 12         # words; a line this short is a heading or a button, not a paragraph
 _LEAD_MAX_WORDS = 70      # a longer "description" is a site blurb, not the article's lead
 _LEAD_MIN_SENTENCES = 2   # a one-sentence dek is a subheadline, left out like the headline
-_DESCRIPTION = ('//head/meta[@name="description" or @property="og:description" or @name="og:description" '
-                'or @name="twitter:description"]/@content')
+# <meta> tags (name, property) in the <head> that hold the page's description
+_DESCRIPTION = (frozenset({"description", "og:description", "twitter:description"}), frozenset({"og:description"}))
 _BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "h5", "h6", "li", "header", "section", "blockquote",
                      "td", "summary", "article"})
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "meta"})
@@ -170,26 +173,37 @@ def _element_text(element) -> str:
     return " ".join(element.text_content().split())
 
 
+def _descriptions(tree) -> List[str]:
+    """The content of the page's description tags in its <head>, in page order (as the query
+    "//head/meta[@name="description" or ...]/@content" finds them, in a third of the time)."""
+    names, properties = _DESCRIPTION
+    return [m.get("content") for m in tree.getroottree().iter("meta")
+            if (m.get("name") in names or m.get("property") in properties) and m.get("content") is not None
+            and (parent := m.getparent()) is not None and parent.tag == "head"]
+
+
 def find_lead(tree) -> Optional[str]:
     """The visible text of the page element that shows the meta description: the article's lead.
 
     Looks for the description's first five words in the body's text nodes and climbs to the
     enclosing block element; that block must cover the description and not be much longer.
     """
-    body = _body(tree)
+    descriptions = [d for d in dict.fromkeys(" ".join(d.split()) for d in _descriptions(tree))
+                    if len(_tokens(d)) >= _LEAD_MIN_WORDS]
+    body = _body(tree) if descriptions else None
     if body is None:
         return None
-    for description in dict.fromkeys(" ".join(d.split()) for d in tree.xpath(_DESCRIPTION)):
+    for description in descriptions:
         words = _tokens(description)
-        if len(words) < _LEAD_MIN_WORDS:
-            continue
         key, first = " ".join(words[:_LEAD_MATCH_WORDS]), words[0]
-        for element in body.iter():
-            if not isinstance(element.tag, str) or element.tag in _SKIP:
+        for element in body.iter(etree.Element):  # elements only: no comments or processing instructions
+            if element.tag in _SKIP:
                 continue
-            for text, owner in ((element.text, element), (element.tail, element.getparent())):
+            for text, is_tail in ((element.text, False), (element.tail, True)):
                 if not text or first not in text.casefold() or key not in " ".join(_tokens(text)):
                     continue
+                owner = element.getparent() if is_tail else element  # the parent only when needed: a
+                # look-up for every element of the page was a third of this search (cProfile)
                 while owner is not None and owner.tag not in _BLOCKS:
                     owner = owner.getparent()
                 if owner is None:
@@ -251,10 +265,11 @@ def find_introduced_lists(tree) -> List[tuple]:
         while before is not None and not (isinstance(before.tag, str) and before.text_content().strip()):
             before = before.getprevious()
         opening = _paragraph_opening(before)
+        if not opening or not _element_text(before).endswith(":"):
+            continue  # before the items' text: most lists of a page are menus after no paragraph
         items = [_element_text(li) for li in block if li.tag == "li"]
         items = [item for item in items if item]
-        if (opening and _element_text(before).endswith(":") and items
-                and 2 * sum(is_prose(item, None) for item in items) >= len(items)):
+        if items and 2 * sum(is_prose(item, None) for item in items) >= len(items):
             blocks.append((opening, [f"- {item}" for item in items], "after"))
     return blocks
 
@@ -397,8 +412,9 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
         headline = find_headline(tree)
         page = metadata.page_metadata(tree, url)  # title, authors and times (`metadata`), before pruning
         unwrap_layout_tables(tree)
-        doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=True,
-                                          date_extraction_params=set_date_params(extensive=False))
+        fields = trafilatura_fields(tree, url)
+        doc = trafilatura.bare_extraction(tree, url=url or fields["url"], fast=True, include_comments=False,
+                                          with_metadata=False)
     except RecursionError as exc:
         raise ExtractionError("too_deep", str(exc)) from exc
     except ExtractionError:
@@ -412,16 +428,20 @@ def extract_html(raw, url: Optional[str] = None, charset: Optional[str] = None) 
     if not _enough_text([text]):
         raise ExtractionError("no_main_text", f"{len(text.split())} words of main text")
     text = with_fallback(tree, text)
-    title = get("title")
+    title = fields["title"]
     paragraphs = with_dropped_blocks(clean_main_text(text, title, headline), dropped)
     paragraphs = with_lead(paragraphs, lead, guess_language(" ".join(paragraphs[:20])))
     if not _enough_text(paragraphs):
         raise ExtractionError("no_main_text", "only navigation, consent or too little text")
-    date = metadata.publication_time(page["stated"], get("date"))
-    authors, agencies = metadata.page_authors(
-        page["authors"], page["names"], [a.strip() for a in (get("author") or "").split(";") if a.strip()])
-    page_url = get("url") or url
-    site = get("sitename") or (urlparse(page_url).hostname if page_url else None)
+    date = metadata.offset_time(page["stated"]) or metadata.publication_time(
+        page["stated"], htmldate_day(tree, fields["url"], set_date_params(extensive=False)))
+    authors, agencies = metadata.page_authors(page["authors"], page["names"])
+    if not (authors or agencies):  # nobody named in the page's own markup: trafilatura's guess is the last source
+        guess = fields["author"] or author_guess(tree)
+        authors, agencies = metadata.page_authors(
+            page["authors"], page["names"], [a.strip() for a in (guess or "").split(";") if a.strip()])
+    page_url = fields["url"] or url
+    site = fields["sitename"] or (urlparse(page_url).hostname if page_url else None)
     return {"title": metadata.choose_headline(page["headlines"], page["names"]) or title, "authors": authors,
             "agencies": agencies, "site": site, "url": page_url,
             "published": date if parse_published(date) else None,
