@@ -227,7 +227,8 @@ def run_once(mode: str, root: str, n_new: int, n_copies: int, n_indexed: int, ou
     def make(i):
         a = new_article(i, n_new, n_copies, n_indexed)
         a.pop("source_of_copy", None)
-        return {**a, "version": 1}
+        day = dt.date.fromisoformat(a["published"][:10])   # as the pipeline's date stage sets it
+        return {**a, "version": 1, "published_date": day}
     with beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions([])) as p:
         articles = p | beam.Create(range(n_new)) | "Generate" >> beam.Map(make)
         snapshot = index.snapshot(root, NOW, 14)
