@@ -5,7 +5,8 @@
    training/README.md: German = GermEval 2014 test sentences with even index, English = WikiGold
    sentences 1401-1696. Gold tokenisation (CoNLL-style) and spaCy's own tokenisation (as in production).
 2. Words per second per core: `nlp.pipe` over the eval sentences' text, one process, batch 256,
-   tokenizer included, best of two passes after a warm-up.
+   tokenizer included, best of two passes after a warm-up. The pipelines run as the entity stage runs
+   them (transforms/entities/runtime.py: numpy's matrix product, one BLAS thread), scores included.
 3. What the entity stage costs a whole `wirebeam run`: the same input once with the default
    `--ner auto` and once with `--ner none`, one after the other; the ratio of wall times (start-up
    included; both runs use the default local runner).
@@ -34,12 +35,20 @@ def ensure_corpus(corpus: pathlib.Path) -> None:
 
 
 def quality_and_speed(lang: str, corpus: pathlib.Path) -> dict:
-    from spacy.tokens import DocBin
-
-    import evaluate
+    """Scores and words/s of the bundled pipeline for `lang`, run as TagEntities runs it."""
+    from wirebeam.transforms.entities.runtime import blas_controller, blas_threads, multiply_with_numpy
     from wirebeam.transforms.entities.tag import bundled_model_path, load_pipeline
     path = bundled_model_path(lang)
     nlp = load_pipeline(path)
+    multiply_with_numpy(nlp)
+    with blas_threads(blas_controller()):
+        return _quality_and_speed(nlp, path, lang, corpus)
+
+
+def _quality_and_speed(nlp, path: str, lang: str, corpus: pathlib.Path) -> dict:
+    from spacy.tokens import DocBin
+
+    import evaluate
     gold_path = str(corpus / f"{lang}_eval.spacy")
     result = {"model": path, "pipes": nlp.pipe_names,
               "size_mb": round(sum(p.stat().st_size for p in pathlib.Path(path).rglob("*") if p.is_file()) / 1e6, 1),
