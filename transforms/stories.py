@@ -598,6 +598,14 @@ def _indexed_rows(id_and_joined, window: int, run_id: str):
             yield beam.pvalue.TaggedOutput("keys", bucket_and_keys)
 
 
+def _probe_keys(weighed_article) -> List[str]:
+    """The keys an article looks up in the index: a dated article its day-bucket keys (an indexed
+    article it can link to shares one), an undated one its "u" keys (where it meets dated ones)."""
+    _, member, keys = weighed_article
+    undated = member["days"] is None
+    return [k for k in keys if k.endswith("@u") == undated]
+
+
 def _with_member_bucketed(id_and_joined):
     """(new id, {"candidate": [indexed id_key], "member": [member]}) -> (bucket, (id_key, member))."""
     _, joined = id_and_joined
@@ -646,7 +654,7 @@ class GroupStories(beam.PTransform):
         graph_members = members
         if index is not None and index.searching:   # edges to articles of earlier runs, and those articles
             across = (
-                {"candidate": weighed | "IndexProbes" >> beam.FlatMap(lambda w: probes(w[0], w[2]))
+                {"candidate": weighed | "IndexProbes" >> beam.FlatMap(lambda w: probes(w[0], _probe_keys(w)))
                  | "GroupIndexProbes" >> beam.GroupByKey()
                  | "LookupIndexedKeys" >> beam.ParDo(_LookupBands(index.files, STORY_KEYS)),
                  "member": members}
