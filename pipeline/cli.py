@@ -21,6 +21,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 
 from wirebeam import __version__  # noqa: E402
+from wirebeam.pipeline.collector import relax_collector  # noqa: E402
 from wirebeam.pipeline.local import stop_workers  # noqa: E402
 
 # Each command imports what it needs when it runs: `wirebeam report` and `--version` never pay
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv) -> int:
     """`wirebeam run ARGS`: --help and -v here, the job in pipeline.run."""
+    relax_collector()   # before Beam's imports and the flow's construction, which allocate a lot too
     from wirebeam.pipeline import run as run_job
     known, _beam_args = _parser().parse_known_args(argv)
     setup_logging(known.verbose)

@@ -37,3 +37,30 @@ def test_a_failed_run_keeps_its_exit_status(tmp_path):
 def test_other_commands_and_calls_with_arguments_return_as_before():
     result = _command("--version")
     assert result.returncode == 0 and result.stdout.startswith("wirebeam ") and "TEARDOWN" in result.stdout
+
+
+def test_the_driver_and_the_local_workers_collect_garbage_less_often(tmp_path):
+    """A real 2-worker FnApiRunner run: every element sees the relaxed thresholds in its worker."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from wirebeam.pipeline.collector import MIDDLE, OLD, YOUNG
+    from wirebeam.pipeline.local import local_runner
+
+    options = PipelineOptions(["--direct_running_mode", "multi_processing", "--direct_num_workers", "2"])
+    seen = tmp_path / "seen"
+    with beam.Pipeline(runner=local_runner(options), options=options) as p:
+        _ = (p | beam.Create(range(8)) | beam.Reshuffle()
+             | beam.Map(lambda _: "%d %d %d %d" % (__import__("os").getpid(), *__import__("gc").get_threshold()))
+             | beam.io.WriteToText(str(seen)))
+    lines = [line for path in tmp_path.glob("seen*") for line in path.read_text().split("\n") if line]
+    assert len(lines) == 8
+    assert {tuple(map(int, line.split()[1:])) for line in lines} == {(YOUNG, MIDDLE, OLD)}
+    assert os.getpid() not in {int(line.split()[0]) for line in lines}   # it ran in the workers
+    # the driver: `wirebeam run` relaxes them before anything else (here it stops at once: no input)
+    driver = ("import gc, sys\nfrom wirebeam.pipeline import cli\n"
+              "try:\n    cli.run(['--input', sys.argv[1], '--output', sys.argv[2]])\nexcept Exception:\n    pass\n"
+              "print(*gc.get_threshold())")
+    probe = subprocess.run([sys.executable, "-c", driver, str(tmp_path / "none-*.txt"), str(tmp_path / "o")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert probe.stdout.split() == [str(YOUNG), str(MIDDLE), str(OLD)], probe.stderr[-2000:]
