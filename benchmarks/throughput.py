@@ -15,6 +15,12 @@ like-for-like reference too.
     python benchmarks/throughput.py                 # all four sets (1368 pages)
     python benchmarks/throughput.py --sets fundus_de zyte --json result.json
     python benchmarks/throughput.py --stories-cost  # only: default runner with and without --stories off
+    python benchmarks/throughput.py --startup-only  # only: start-up (a one-page run, default runner)
+
+Start-up is the wall time of `wirebeam run` on the first page of the first set, default runner and
+flags (entities on), from launch until the process has ended with its article committed: in a batch
+run that is when the first document is out. Best of STARTUP_RUNS runs (a latency: the best run is the
+one least disturbed by other load on the machine); every run is printed.
 """
 import argparse
 import gzip
@@ -107,6 +113,20 @@ def stage_costs(files):
     return {k: round(v * 1000 / len(files), 2) for k, v in costs.items()}
 
 
+STARTUP_RUNS = 3
+
+
+def startup(files, runs=STARTUP_RUNS):
+    """Seconds of each one-page run on the default runner (see the module's docstring)."""
+    seconds = []
+    with tempfile.TemporaryDirectory() as folder:
+        page = pathlib.Path(folder) / files[0].name
+        page.write_bytes(files[0].read_bytes())
+        for _ in range(runs):
+            seconds.append(pipeline_run([page], [])[0])
+    return seconds
+
+
 def pipeline_run(page_dirs, extra):
     with tempfile.TemporaryDirectory() as out:
         cmd = [sys.executable, "-m", "wirebeam", "run", *sum((["--input", str(d)] for d in page_dirs), []),
@@ -128,6 +148,7 @@ def main(argv=None):
     ap.add_argument("--json", type=pathlib.Path, help="write the results here")
     ap.add_argument("--stories-cost", action="store_true",
                     help="only measure what the story stage adds: the default runner with stories on and off")
+    ap.add_argument("--startup-only", action="store_true", help="only measure start-up (a one-page run)")
     args = ap.parse_args(argv)
     files = page_files(args.pages, args.sets)
     if not files:
@@ -136,6 +157,8 @@ def main(argv=None):
     print(f"{n} pages from {', '.join(args.sets)}")
     if args.stories_cost:
         return stories_cost(args, n)
+    if args.startup_only:
+        return report_startup(files, {"pages": n}, args.json)
 
     bare = bare_loop(files)
     bare_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -168,8 +191,17 @@ def main(argv=None):
     for stage, ms in costs.items():
         print(f"  {stage:<40} {ms:7.2f}")
     result["stage_ms_per_page"] = costs
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+    report_startup(files, result, args.json)
+
+
+def report_startup(files, result, json_path):
+    runs = startup(files)
+    print(f"\nstart-up (one page, default runner and flags, until its article is committed): best "
+          f"{min(runs):.1f} s of {', '.join(f'{s:.1f}' for s in runs)} s")
+    result["startup_s"] = {"best": round(min(runs), 2), "runs": [round(s, 2) for s in runs]}
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=2))
+    return result
 
 
 def stories_cost(args, n):

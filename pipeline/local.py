@@ -97,6 +97,8 @@ def worker_main() -> None:
         pass
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))   # the driver stops us: quietly
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+    from wirebeam.pipeline.collector import relax_collector
+    relax_collector()
     from apache_beam.runners.worker import sdk_worker_main
     sdk_worker_main.main(sys.argv)
 
