@@ -215,6 +215,16 @@ def _hits(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.nonzero(wanted[pos] == keys)[0]
 
 
+def grouped_by_key(items, counter=None):
+    """[(key, value)] probes of a lookup -> ({key: [values]}, the keys as a sorted int64 array)."""
+    by_key = {}
+    for key, member in items:
+        by_key.setdefault(key, []).append(member)
+        if counter is not None:
+            counter.inc()
+    return by_key, np.array(sorted(by_key), dtype=np.int64)
+
+
 def rows_with_keys(paths: List[str], column: str, sorted_keys: np.ndarray, columns: Optional[List[str]] = None):
     """The rows (dicts) of the files at `paths`, in order, whose `column` holds one of `sorted_keys`:
     of each file only the row groups whose statistics admit a key, their key column first and the
@@ -236,10 +246,7 @@ class _LookupIds(beam.DoFn):
 
     def process(self, bucket_and_probes):
         bucket, probes = bucket_and_probes
-        wanted = {}
-        for key, article_id in probes:
-            wanted.setdefault(key, set()).add(article_id)
-        keys = np.array(sorted(wanted), dtype=np.int64)
+        wanted, keys = grouped_by_key(probes)
         for path in self.files[bucket][ENTRIES]:
             for pf, rg, _ in _row_groups(path, "id_key", keys):
                 table = pf.read_row_group(rg, columns=["id_key", "id", "exact", "version"])
@@ -295,11 +302,7 @@ class _VerifyCandidates(beam.DoFn):
 
     def process(self, bucket_and_items):
         bucket, items = bucket_and_items
-        by_key = {}
-        for key, member in items:
-            by_key.setdefault(key, []).append(member)
-            self.candidates.inc()
-        keys = np.array(sorted(by_key), dtype=np.int64)
+        by_key, keys = grouped_by_key(items, self.candidates)
         best = {}
         for row in rows_with_keys(self.files[bucket][ENTRIES], "id_key", keys,
                                   ["id_key", "id", "exact", "sig", "shingles", "length", "published", "dup_group"]):

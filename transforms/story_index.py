@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from wirebeam.transforms.index import STORY_VECTORS, bucket_of, id_key, rows_with_keys
+from wirebeam.transforms.index import STORY_VECTORS, bucket_of, grouped_by_key, id_key, rows_with_keys
 
 # The heaviest entries of an article's term and name vectors that the index keeps (the rest of a
 # unit vector's weight is dropped, so a cross-run similarity is a little lower than a within-run
@@ -148,11 +148,7 @@ class VerifyIndexedStories(beam.DoFn):
     def process(self, bucket_and_items):
         from wirebeam.transforms.stories import day_gap
         bucket, items = bucket_and_items
-        by_key = {}
-        for key, member in items:
-            by_key.setdefault(key, []).append(member)
-            self.candidates.inc()
-        keys = np.array(sorted(by_key), dtype=np.int64)
+        by_key, keys = grouped_by_key(items, self.candidates)
         for row in rows_with_keys(self.files[bucket][STORY_VECTORS], "id_key", keys):
             old = indexed_member(row)
             linked = False
@@ -179,10 +175,7 @@ class LookupLatest(beam.DoFn):
 
     def process(self, bucket_and_probes):
         bucket, wanted = bucket_and_probes
-        names = {}
-        for key, name in wanted:
-            names.setdefault(key, set()).add(name)
-        keys = np.array(sorted(names), dtype=np.int64)
+        names, keys = grouped_by_key(wanted)
         latest = {}
         for row in rows_with_keys(self.files[bucket][self.table], self.key_column, keys):
             if row[self.name_column] in names[row[self.key_column]]:
