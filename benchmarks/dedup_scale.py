@@ -18,13 +18,12 @@ import collections
 import json
 import pathlib
 import random
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
+
+from measured import measured_run  # benchmarks/measured.py (this folder is on sys.path when run as a script)
 
 BLOCK = 20                # the family plan is drawn per block of 20 indices
 VOCABULARY = 30000
@@ -144,20 +143,15 @@ def pairwise(groups: dict, truth: dict):
 def measure(n: int, two_workers: bool) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "groups.tsv"
-        probe = ("import resource, subprocess, sys, json; rc = subprocess.call(sys.argv[1:]); "
-                 "print(json.dumps({'rc': rc, 'maxrss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
         cmd = [sys.executable, __file__, "--run", str(n), "--out", str(out)] + (["--two-workers"] if two_workers else [])
-        started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True)
-        seconds = time.perf_counter() - started
-        info = json.loads(done.stdout.strip().splitlines()[-1])
-        if info["rc"] != 0:
-            raise SystemExit(f"run of {n} failed:\n{done.stderr[-3000:]}")
+        seconds, rss_mib, rc, stderr = measured_run(cmd)
+        if rc != 0:
+            raise SystemExit(f"run of {n} failed:\n{stderr[-3000:]}")
         groups = dict(line.split("\t") for line in out.read_text().splitlines())
     truth = {f"a{i:07d}": family(i) for i in range(n)}
     precision, recall, predicted, actual = pairwise(groups, truth)
     return {"articles": n, "seconds": round(seconds, 1), "articles_per_s": round(n / seconds, 1),
-            "peak_rss_mib": round(info["maxrss_kib"] / 1024), "precision": round(precision, 4),
+            "peak_rss_mib": round(rss_mib), "precision": round(precision, 4),
             "recall": round(recall, 4), "true_pairs": actual, "predicted_pairs": predicted,
             "families_with_copies": sum(1 for c in collections.Counter(truth.values()).values() if c > 1)}
 

@@ -29,9 +29,7 @@ import argparse
 import datetime as dt
 import json
 import pathlib
-import resource  # noqa: F401  (the probe below uses it in the child)
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import dedup_scale  # noqa: E402
+from measured import measured_run  # noqa: E402
 
 INDEX_RUNS = 16
 SOURCE_SEED = 10_000_000          # seeds of the copied sources: far from dedup_scale's own indices
@@ -249,18 +248,13 @@ def run_once(mode: str, root: str, n_new: int, n_copies: int, n_indexed: int, ou
 
 def measure(mode: str, root: pathlib.Path, n_new: int, n_copies: int, n_indexed: int, work: pathlib.Path) -> dict:
     out = work / f"groups-{mode}.tsv"
-    probe = ("import resource, subprocess, sys, json; rc = subprocess.call(sys.argv[1:]); "
-             "print(json.dumps({'rc': rc, 'maxrss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
     cmd = [sys.executable, __file__, "--run", mode, "--root", str(root), "--new", str(n_new), "--copies", str(n_copies),
            "--indexed", str(n_indexed), "--out", str(out)]
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    info = json.loads(done.stdout.strip().splitlines()[-1])
-    if info["rc"] != 0:
-        raise SystemExit(f"{mode} run failed:\n{done.stderr[-3000:]}")
+    seconds, rss_mib, rc, stderr = measured_run(cmd)
+    if rc != 0:
+        raise SystemExit(f"{mode} run failed:\n{stderr[-3000:]}")
     rows = [line.split("\t") for line in out.read_text().splitlines()]
-    return {"seconds": round(seconds, 1), "peak_rss_mib": round(info["maxrss_kib"] / 1024),
+    return {"seconds": round(seconds, 1), "peak_rss_mib": round(rss_mib),
             "groups": {i: g for i, g, _ in rows}, "stories": {i: s for i, _, s in rows}}
 
 

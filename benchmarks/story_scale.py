@@ -15,16 +15,13 @@ one family; a quoting article is its own family).
 import argparse
 import json
 import pathlib
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import dedup_scale  # noqa: E402
+from measured import measured_run  # noqa: E402
 
-PROBE = ("import resource, subprocess, sys, json; rc = subprocess.call(sys.argv[1:]); "
-         "print(json.dumps({'rc': rc, 'maxrss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
 
 
 def generated(index: int) -> dict:
@@ -57,14 +54,11 @@ def measure(n: int, stories: bool) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "rows.tsv"
         cmd = [sys.executable, __file__, "--run", str(n), "--out", str(out)] + (["--stories"] if stories else [])
-        started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", PROBE, *cmd], capture_output=True, text=True)
-        seconds = time.perf_counter() - started
-        info = json.loads(done.stdout.strip().splitlines()[-1])
-        if info["rc"] != 0:
-            raise SystemExit(f"run of {n} failed:\n{done.stderr[-3000:]}")
+        seconds, rss_mib, rc, stderr = measured_run(cmd)
+        if rc != 0:
+            raise SystemExit(f"run of {n} failed:\n{stderr[-3000:]}")
         rows = [line.split("\t") for line in out.read_text().splitlines()]
-    result = {"seconds": round(seconds, 1), "peak_rss_mib": round(info["maxrss_kib"] / 1024)}
+    result = {"seconds": round(seconds, 1), "peak_rss_mib": round(rss_mib)}
     if stories:
         truth = {f"a{i:07d}": dedup_scale.family(i) for i in range(n)}
         predicted = {r[0]: r[2] for r in rows}

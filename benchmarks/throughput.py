@@ -27,16 +27,14 @@ import gzip
 import json
 import pathlib
 import resource
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
+from measured import measured_run  # benchmarks/measured.py (this folder is on sys.path when run as a script)
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGES = ROOT.parent / "shared" / "eval" / "extraction" / "pages"
-PROBE = ("import resource, subprocess, sys, json; rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
-         "print(json.dumps({'rc': rc, 'maxrss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
 
 
 def page_files(root, sets):
@@ -131,14 +129,11 @@ def pipeline_run(page_dirs, extra):
     with tempfile.TemporaryDirectory() as out:
         cmd = [sys.executable, "-m", "wirebeam", "run", *sum((["--input", str(d)] for d in page_dirs), []),
                "--output", out, *extra]
-        t0 = time.perf_counter()
-        probe = subprocess.run([sys.executable, "-c", PROBE, *cmd], capture_output=True, text=True, check=True)
-        seconds = time.perf_counter() - t0
-        stats = json.loads(probe.stdout.strip().splitlines()[-1])
-        if stats["rc"] != 0:
+        seconds, rss_mib, rc, _ = measured_run(cmd, quiet=True)
+        if rc != 0:
             raise SystemExit(f"wirebeam run failed: {' '.join(cmd)}")
         report = json.loads((pathlib.Path(out) / "run.json").read_text())
-    return seconds, stats["maxrss_kib"] / 1024, report
+    return seconds, rss_mib, report
 
 
 def main(argv=None):

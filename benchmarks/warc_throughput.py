@@ -9,18 +9,16 @@ before it, as crawlers write them), then `wirebeam run` reads the archive and, s
 """
 import argparse
 import gzip
-import json
 import pathlib
-import subprocess
 import sys
 import tempfile
 import time
 
+from measured import measured_run  # benchmarks/measured.py (this folder is on sys.path when run as a script)
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGES = ROOT.parent / "shared" / "eval" / "extraction" / "pages"
 SETS = ("zyte", "readability", "fundus_de", "trafilatura")
-PROBE = ("import resource, subprocess, sys, json; rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
-         "print(json.dumps({'rc': rc, 'maxrss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
 
 
 def warc_record(kind: str, uri: str, block: bytes, content_type: str) -> bytes:
@@ -45,10 +43,8 @@ def run(inputs, out: pathlib.Path, extra=()):
     args = [sys.executable, "-m", "wirebeam", "run", "--output", str(out), *extra]
     for item in inputs:
         args += ["--input", str(item)]
-    t0 = time.perf_counter()
-    probe = json.loads(subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                                      check=True).stdout)
-    return time.perf_counter() - t0, probe["maxrss_kib"] / 1024, probe["rc"]
+    seconds, rss_mib, rc, _ = measured_run(args, quiet=True)
+    return seconds, rss_mib, rc
 
 
 def texts(out: pathlib.Path):
