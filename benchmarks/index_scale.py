@@ -155,7 +155,7 @@ def write_story_tables(root, run_id, ids, id_keys, ingested, source_at, position
     new run; the other articles random vectors and keys (unrelated texts share no rare terms)."""
     import pyarrow as pa
 
-    from wirebeam.schemas.index import STORY_DF, STORY_GROUP, STORY_KEY, STORY_STATE, STORY_VECTOR
+    from wirebeam.schemas.index import STORY_GROUP, STORY_KEY, STORY_STATE, STORY_VECTOR
     from wirebeam.transforms import index, stories, story_index
     n = len(ids)
     day = dt.date(2026, 6, 19).toordinal()
@@ -207,11 +207,9 @@ def write_story_tables(root, run_id, ids, id_keys, ingested, source_at, position
                 index.write_sorted(data.take(pa.array(chosen)), path, sort_column, index._table_spec(table)[2])
     if last:   # the document frequencies of the indexed texts: one file, in the latest run
         counts = source_frequencies(len(source_at)).astype(np.int64)
-        (_, (slots, values)), = story_index.df_rows(counts)
-        path = index.bucket_file(str(root), index.STORY_DF, 0, run_id)
-        pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
-        index.write_sorted(pa.table({"slot": slots, "count": values}, schema=STORY_DF), path, "slot",
-                           index.BAND_ROW_GROUP)
+        pathlib.Path(index.bucket_file(str(root), index.STORY_DF, 0, run_id)).parent.mkdir(parents=True, exist_ok=True)
+        bucket, row = next(story_index.df_rows(counts))
+        list(index._WriteBucket(str(root), index.STORY_DF, run_id).process((bucket, [row])))
 
 
 def run_once(mode: str, root: str, n_new: int, n_copies: int, n_indexed: int, out: str) -> None:

@@ -60,13 +60,12 @@ def test_a_cluster_continues_the_story_most_of_its_indexed_articles_belong_to():
 
 
 def test_document_frequencies_round_trip_and_add_up(tmp_path):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from wirebeam.transforms.index import STORY_DF, _WriteBucket, bucket_file
     run = np.zeros(17, dtype=np.int32)
     run[[3, 7, 16]] = [2, 1, 5]
-    (_, (slots, counts)), = df_rows(run)
-    path = tmp_path / "df.parquet"
-    pq.write_table(pa.table({"slot": pa.array(slots, pa.int32()), "count": pa.array(counts, pa.int64())}), path)
+    bucket, row = next(df_rows(run))
+    assert list(_WriteBucket(str(tmp_path), STORY_DF, "r1").process((bucket, [row]))) == [0]   # as a run writes it
+    path = bucket_file(str(tmp_path), STORY_DF, 0, "r1")
     assert read_df(str(path), 16).tolist() == run.tolist()
     assert with_indexed_df(run, str(path)).tolist() == (2 * run).tolist()
     assert with_indexed_df(run, None) is run

@@ -70,6 +70,16 @@ def bucket_of(key):
     return key >> (KEY_BITS - BUCKET_BITS)
 
 
+def packed(keys: np.ndarray) -> bytes:
+    """int64 keys as the bytes elements carry between stages: Beam's coders pickle a numpy array
+    (about 35 us each, 5 s of a 10,000-article indexed run, measured with py-spy), bytes cost ~1 us."""
+    return np.ascontiguousarray(keys, dtype=np.int64).tobytes()
+
+
+def unpacked(raw: bytes) -> np.ndarray:
+    return np.frombuffer(raw, dtype=np.int64)
+
+
 def index_band_keys(sigs: np.ndarray, exacts: List[str]) -> np.ndarray:
     """(n, 128) uint64 signatures and their exact keys -> (n, BANDS + 1) int64 band keys: one per
     band of ROWS values (as dedup's banding), and one of the exact text. Vectorised, no per-band
@@ -209,10 +219,19 @@ def _row_groups(path: str, column: str, sorted_keys: np.ndarray):
                 yield pf, rg, sorted_keys[lo:hi]
 
 
-def _hits(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Indices i with keys[i] in `wanted` (sorted)."""
-    pos = np.minimum(np.searchsorted(wanted, keys), len(wanted) - 1)
-    return np.nonzero(wanted[pos] == keys)[0]
+def _hits(column: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Ascending indices i with column[i] in `wanted` (sorted, unique). Index files are sorted by
+    their key column (write_sorted), so each wanted key is searched in the column rather than each
+    row among the keys: a lookup has far fewer keys in a row group's range than the row group has
+    rows. A column that is not sorted is searched row by row."""
+    if len(column) > 1 and not (column[1:] >= column[:-1]).all():
+        pos = np.minimum(np.searchsorted(wanted, column), len(wanted) - 1)
+        return np.nonzero(wanted[pos] == column)[0]
+    lo, hi = np.searchsorted(column, wanted, "left"), np.searchsorted(column, wanted, "right")
+    found = hi > lo
+    lo, counts = lo[found], (hi - lo)[found]
+    # the runs [lo, lo + count) of equal keys, concatenated
+    return np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
 
 
 def grouped_by_key(items, counter=None):
@@ -230,10 +249,20 @@ def rows_with_keys(paths: List[str], column: str, sorted_keys: np.ndarray, colum
     of each file only the row groups whose statistics admit a key, their key column first and the
     other columns only of the matching rows."""
     for path in paths:
-        for pf, rg, _ in _row_groups(path, column, sorted_keys):
-            hits = _hits(pf.read_row_group(rg, columns=[column]).column(column).to_numpy(), sorted_keys)
+        for pf, rg, within in _row_groups(path, column, sorted_keys):
+            hits = _hits(pf.read_row_group(rg, columns=[column]).column(column).to_numpy(), within)
             if len(hits):
                 yield from pf.read_row_group(rg, columns=columns).take(pa.array(hits)).to_pylist()
+
+
+class GroupPerBucket(beam.PTransform):
+    """(bucket, item) -> (bucket, [items]). The same as a GroupByKey, but the items are gathered
+    into one list per bucket within each bundle before the shuffle (a lifted combine): the index
+    steps shuffle a handful of lists instead of one element per probe or row, which on the local
+    runner was most of what the index added to a run (per-element coding and dispatch)."""
+
+    def expand(self, keyed):
+        return keyed | beam.CombinePerKey(beam.combiners.ToListCombineFn())
 
 
 # ---- lookups (DoFns, one bucket each) ----------------------------------------------------------------
@@ -247,17 +276,13 @@ class _LookupIds(beam.DoFn):
     def process(self, bucket_and_probes):
         bucket, probes = bucket_and_probes
         wanted, keys = grouped_by_key(probes)
-        for path in self.files[bucket][ENTRIES]:
-            for pf, rg, _ in _row_groups(path, "id_key", keys):
-                table = pf.read_row_group(rg, columns=["id_key", "id", "exact", "version"])
-                for i in _hits(table.column("id_key").to_numpy(), keys):
-                    row = {c: table.column(c)[int(i)].as_py() for c in ("id_key", "id", "exact", "version")}
-                    if row["id"] in wanted[row["id_key"]]:
-                        yield row["id"], (row["exact"], row["version"])
+        for row in rows_with_keys(self.files[bucket][ENTRIES], "id_key", keys, ["id_key", "id", "exact", "version"]):
+            if row["id"] in wanted[row["id_key"]]:
+                yield row["id"], (row["exact"], row["version"])
 
 
 class _LookupBands(beam.DoFn):
-    """(bucket, [(new id, band keys in this bucket)]) -> (new id, indexed id_key) candidate pairs.
+    """(bucket, [(new id, its band keys in this bucket, packed)]) -> (new id, indexed id_key) candidate pairs.
     `table`: any table of (key, id_key) rows sorted by key (the copy bands, the story keys)."""
 
     def __init__(self, files, table: str = BANDS_TABLE):
@@ -268,18 +293,21 @@ class _LookupBands(beam.DoFn):
         bucket, probes = bucket_and_probes
         probes = list(probes)
         ids = [new_id for new_id, _ in probes]
-        keys = [np.asarray(band_keys, dtype=np.int64) for _, band_keys in probes]
+        keys = [unpacked(band_keys) for _, band_keys in probes]
         owners = [np.full(len(k), i, dtype=np.int64) for i, k in enumerate(keys)]
         keys, owners = np.concatenate(keys), np.concatenate(owners)
         order = np.argsort(keys, kind="stable")
         keys, owners = keys[order], owners[order]
+        distinct = np.unique(keys)
         found = {}   # band key -> indexed id_keys
         for path in self.files[bucket][self.table]:
-            for pf, rg, within in _row_groups(path, "key", keys):
-                table = pf.read_row_group(rg, columns=["key", "id_key"])
-                band, target = table.column("key").to_numpy(), table.column("id_key").to_numpy()
-                for i in _hits(band, within):
-                    found.setdefault(int(band[i]), []).append(int(target[i]))
+            for pf, rg, within in _row_groups(path, "key", distinct):
+                band = pf.read_row_group(rg, columns=["key"]).column("key").to_numpy()
+                hits = _hits(band, within)
+                if len(hits):   # the targets only of row groups with a hit (most have none)
+                    target = pf.read_row_group(rg, columns=["id_key"]).column("id_key").to_numpy()
+                    for i in hits:
+                        found.setdefault(int(band[i]), []).append(int(target[i]))
         pairs = set()
         for band, targets in found.items():
             if len(targets) > MAX_BAND_HITS:
@@ -323,7 +351,7 @@ def _band_probes(id_and_member):
     keys = index_band_keys(np.frombuffer(m["sig"], dtype=np.uint64), [m["exact"]])[0]
     buckets = bucket_of(keys)
     for b in np.unique(buckets):
-        yield int(b), (article_id, keys[buckets == b])
+        yield int(b), (article_id, packed(keys[buckets == b]))
 
 
 def _with_member(id_and_joined):
@@ -390,12 +418,11 @@ def _entry(id_and_joined, run_id, ingested_at):
                    "ingested_at": ingested_at, "dup_group": row["dup_group"], "run_id": run_id}
 
 
-def _band_rows(entry):
-    keys = index_band_keys(np.frombuffer(entry["sig"], dtype=np.uint64), [entry["exact"]])[0]
-    buckets = bucket_of(keys)
-    for b in np.unique(buckets):
-        chosen = keys[buckets == b]
-        yield int(b), (chosen, np.full(len(chosen), entry["id_key"], dtype=np.int64))
+def _band_rows(bucket_and_probes, indexed):
+    """(bucket, [(id, packed band keys)]) of the lookups -> (bucket, [(packed keys, id_key)]): the
+    run's band rows in that bucket, but for articles already indexed (a known text kept without --append)."""
+    bucket, probes = bucket_and_probes
+    return bucket, [(keys, id_key(article_id)) for article_id, keys in probes if article_id not in indexed]
 
 
 def _table_spec(table: str):
@@ -411,7 +438,8 @@ def _table_spec(table: str):
 
 class _WriteBucket(beam.DoFn):
     """(bucket, rows) -> the path of that bucket's file of this run. Rows are dicts, or, for the
-    tables of (key, id_key) pairs, tuples of two int64 arrays."""
+    tables of two integer columns, (packed first column, packed second column or the one value
+    all its rows share): (band keys, id_key), (story keys, id_key), (DF slots, counts)."""
 
     def __init__(self, root: str, table: str, run_id: str):
         self.root, self.table, self.run_id = root, table, run_id
@@ -420,10 +448,15 @@ class _WriteBucket(beam.DoFn):
     def process(self, bucket_and_rows):
         bucket, rows = bucket_and_rows
         rows = list(rows)
+        if not rows:
+            return
         schema, sort_column, row_group = _table_spec(self.table)
         if rows and isinstance(rows[0], tuple):
-            data = pa.Table.from_arrays([pa.array(np.concatenate([k for k, _ in rows])),
-                                         pa.array(np.concatenate([t for _, t in rows]))], schema=schema)
+            firsts = [unpacked(first) for first, _ in rows]
+            seconds = [unpacked(second) if isinstance(second, bytes) else np.full(len(first), second, dtype=np.int64)
+                       for first, (_, second) in zip(firsts, rows)]
+            data = pa.Table.from_arrays([pa.array(np.concatenate(column), type=field.type)
+                                         for column, field in zip((firsts, seconds), schema)], schema=schema)
         else:
             data = pa.Table.from_pylist(rows, schema=schema)
         self.written.inc(data.num_rows)
@@ -459,7 +492,7 @@ class MarkCopiesAcrossRuns(beam.PTransform):
         indexed = []
         if searching:
             known = (articles | "IdProbes" >> beam.Map(lambda a: (bucket_of(id_key(a["id"])), (id_key(a["id"]), a["id"])))
-                     | "GroupIdProbes" >> beam.GroupByKey() | "LookupIds" >> beam.ParDo(_LookupIds(files)))
+                     | "GroupIdProbes" >> GroupPerBucket() | "LookupIds" >> beam.ParDo(_LookupIds(files)))
             # what the index knows of this run's ids is small (ids seen before): a side input, so the
             # articles themselves are not shuffled
             checked = (articles | "Versions" >> beam.ParDo(_Versions(self.skip_known), beam.pvalue.AsMultiMap(known))
@@ -467,12 +500,13 @@ class MarkCopiesAcrossRuns(beam.PTransform):
             articles, indexed = checked.fresh, [checked[_Versions.INDEXED]]
         members = signatures(articles)
         marked = (articles, members) | "WithinRun" >> _WithinRun(self.threshold)
+        # the band keys, once per bucket: probes of the lookups, and this run's band rows
+        band_probes = members | "BandProbes" >> beam.FlatMap(_band_probes) | "GroupBandProbes" >> GroupPerBucket()
         if searching:
-            candidates = (members | "BandProbes" >> beam.FlatMap(_band_probes) | "GroupBandProbes" >> beam.GroupByKey()
-                          | "LookupBands" >> beam.ParDo(_LookupBands(files)))
+            candidates = band_probes | "LookupBands" >> beam.ParDo(_LookupBands(files))
             earlier = (
                 {"candidate": candidates, "member": members} | "JoinCandidates" >> beam.CoGroupByKey()
-                | "ByIndexedBucket" >> beam.FlatMap(_with_member) | "GroupCandidates" >> beam.GroupByKey()
+                | "ByIndexedBucket" >> beam.FlatMap(_with_member) | "GroupCandidates" >> GroupPerBucket()
                 | "Verify" >> beam.ParDo(_VerifyCandidates(files, self.threshold))
             )
             per_group = (
@@ -485,14 +519,14 @@ class MarkCopiesAcrossRuns(beam.PTransform):
             marked = marked | "Adopt" >> beam.Map(_adopt, beam.pvalue.AsDict(per_group))
         slim = marked | "Slim" >> beam.Map(lambda a: (a["id"], {k: a[k] for k in ("id", "version", "published",
                                                                                       "dup_group")}))
+        indexed = (indexed or [articles.pipeline | "NoneIndexed" >> beam.Create([])])[0]
         entries = (
-            {"row": slim, "member": members, "indexed": (indexed or [articles.pipeline | "NoneIndexed" >> beam.Create([])])
-             [0]} | "JoinEntries" >> beam.CoGroupByKey()
+            {"row": slim, "member": members, "indexed": indexed} | "JoinEntries" >> beam.CoGroupByKey()
             | "Entries" >> beam.FlatMap(_entry, self.run_id, self.ingested_at)
         )
         entry_files = (entries | "EntryByBucket" >> beam.Map(lambda e: (bucket_of(e["id_key"]), e))
-                       | "GroupEntries" >> beam.GroupByKey()
+                       | "GroupEntries" >> GroupPerBucket()
                        | "WriteEntries" >> beam.ParDo(_WriteBucket(self.staging_index, ENTRIES, self.run_id)))
-        band_files = (entries | "BandRows" >> beam.FlatMap(_band_rows) | "GroupBands" >> beam.GroupByKey()
+        band_files = (band_probes | "BandRows" >> beam.Map(_band_rows, beam.pvalue.AsDict(indexed))
                       | "WriteBands" >> beam.ParDo(_WriteBucket(self.staging_index, BANDS_TABLE, self.run_id)))
         return {"articles": marked, "entry_buckets": entry_files, "band_buckets": band_files}

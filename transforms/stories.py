@@ -34,8 +34,8 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from wirebeam.transforms.dedup import ConnectedComponents, _instant, canonical_key
-from wirebeam.transforms.index import (STORY_DF, STORY_GROUPS, STORY_KEYS, STORY_STATES, STORY_VECTORS, _LookupBands,
-                                       _WriteBucket, bucket_of, id_key)
+from wirebeam.transforms.index import (STORY_DF, STORY_GROUPS, STORY_KEYS, STORY_STATES, STORY_VECTORS, GroupPerBucket,
+                                       _LookupBands, _WriteBucket, bucket_of, id_key)
 from wirebeam.transforms.story_index import (LookupLatest, VerifyIndexedStories, by_key_bucket, df_rows, probes,
                                              with_indexed_df)
 
@@ -655,12 +655,12 @@ class GroupStories(beam.PTransform):
         if index is not None and index.searching:   # edges to articles of earlier runs, and those articles
             across = (
                 {"candidate": weighed | "IndexProbes" >> beam.FlatMap(lambda w: probes(w[0], _probe_keys(w)))
-                 | "GroupIndexProbes" >> beam.GroupByKey()
+                 | "GroupIndexProbes" >> GroupPerBucket()
                  | "LookupIndexedKeys" >> beam.ParDo(_LookupBands(index.files, STORY_KEYS)),
                  "member": members}
                 | "JoinIndexedCandidates" >> beam.CoGroupByKey()
                 | "ByIndexedBucket" >> beam.FlatMap(_with_member_bucketed)
-                | "GroupIndexedCandidates" >> beam.GroupByKey()
+                | "GroupIndexedCandidates" >> GroupPerBucket()
                 | "VerifyIndexed" >> beam.ParDo(VerifyIndexedStories(index.files, window, EDGE_THRESHOLD, similarity))
                 .with_outputs(VerifyIndexedStories.NODES, main="edges")
             )
@@ -709,7 +709,7 @@ class GroupStories(beam.PTransform):
         index = self.index
         group_stories = (
             slims | "GroupsOf" >> beam.Keys() | "DistinctGroups" >> beam.Distinct()
-            | "GroupProbes" >> beam.Map(by_key_bucket) | "GroupGroupProbes" >> beam.GroupByKey()
+            | "GroupProbes" >> beam.Map(by_key_bucket) | "GroupGroupProbes" >> GroupPerBucket()
             | "LookupGroups" >> beam.ParDo(LookupLatest(index.files, STORY_GROUPS, "group_key", "dup_group"))
             | "GroupStory" >> beam.MapTuple(lambda group, row: (group, row["story_id"]))
         ) if index.searching else slims.pipeline | "NoIndexedGroups" >> beam.Create([])
@@ -724,7 +724,7 @@ class GroupStories(beam.PTransform):
             decided | "StoryKeys" >> beam.Keys() | "DistinctStories" >> beam.Distinct()
             | "Continued" >> beam.Filter(lambda key: key.startswith(CONTINUED))
             | "StateProbes" >> beam.Map(lambda key: by_key_bucket(key[len(CONTINUED):]))
-            | "GroupStateProbes" >> beam.GroupByKey()
+            | "GroupStateProbes" >> GroupPerBucket()
             | "LookupStates" >> beam.ParDo(LookupLatest(index.files, STORY_STATES, "story_key", "story_id"))
             | "ByStoryKey" >> beam.MapTuple(lambda story, row: (CONTINUED + story, row))
         ) if index.searching else slims.pipeline | "NoIndexedStates" >> beam.Create([])
@@ -751,7 +751,7 @@ class GroupStories(beam.PTransform):
             STORY_STATES: told.states | "StateRows" >> beam.Map(lambda row: (bucket_of(row["story_key"]), row)),
             STORY_DF: df | "FrequencyRows" >> beam.FlatMap(df_rows),
         }
-        written = [rows | f"Group_{table}" >> beam.GroupByKey()
+        written = [rows | f"Group_{table}" >> GroupPerBucket()
                    | f"Write_{table}" >> beam.ParDo(_WriteBucket(root, table, run_id))
                    for table, rows in tables.items()]
         return written | "StoryIndexFiles" >> beam.Flatten()

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from wirebeam.transforms.index import STORY_VECTORS, bucket_of, grouped_by_key, id_key, rows_with_keys
+from wirebeam.transforms.index import STORY_VECTORS, bucket_of, grouped_by_key, id_key, packed, rows_with_keys
 
 # The heaviest entries of an article's term and name vectors that the index keeps (the rest of a
 # unit vector's weight is dropped, so a cross-run similarity is a little lower than a within-run
@@ -83,10 +83,10 @@ def with_indexed_df(run_df: np.ndarray, path: Optional[str]) -> np.ndarray:
     return run_df if prior is None else (prior + run_df).astype(np.int64)
 
 
-def df_rows(df: np.ndarray) -> Iterable[Tuple[int, Tuple[np.ndarray, np.ndarray]]]:
-    """The DF as rows of the single story_df bucket: (0, (slots, counts)) of its non-zero slots."""
+def df_rows(df: np.ndarray) -> Iterable[Tuple[int, Tuple[bytes, bytes]]]:
+    """The DF as rows of the single story_df bucket: (0, (slots, counts)) of its non-zero slots, packed."""
     slots = np.nonzero(df)[0]
-    yield 0, (slots.astype(np.int32), df[slots].astype(np.int64))
+    yield 0, (packed(slots), packed(df[slots]))
 
 
 # ---- rows the run writes ----------------------------------------------------------------------------
@@ -109,13 +109,12 @@ def indexed_member(row: dict) -> dict:
 
 
 def key_rows(member: dict, keys: List[str]):
-    """(bucket, (key hashes, id_keys)) of one article's blocking keys."""
+    """(bucket, (key hashes packed, the article's id_key)) of one article's blocking keys."""
     hashed = np.array(sorted({key_hash(k) for k in keys}), dtype=np.int64)
     buckets = bucket_of(hashed)
     target = id_key(member["id"])
     for b in np.unique(buckets):
-        chosen = hashed[buckets == b]
-        yield int(b), (chosen, np.full(len(chosen), target, dtype=np.int64))
+        yield int(b), (packed(hashed[buckets == b]), target)
 
 
 def probes(article_id: str, keys: List[str]):
@@ -123,7 +122,7 @@ def probes(article_id: str, keys: List[str]):
     hashed = np.array(sorted({key_hash(k) for k in keys}), dtype=np.int64)
     buckets = bucket_of(hashed)
     for b in np.unique(buckets):
-        yield int(b), (article_id, hashed[buckets == b])
+        yield int(b), (article_id, packed(hashed[buckets == b]))
 
 
 def by_key_bucket(name: str):
