@@ -7,7 +7,8 @@ import pytest
 
 from conftest import BAD, SAMPLES, read_articles, read_failures, run_cli
 from test_bad_inputs import _make_large
-from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction
+from wirebeam.transforms import isolation
+from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction, start_ahead
 
 
 def double(x):
@@ -31,6 +32,10 @@ def fail(message):
     raise ValueError(message)
 
 
+def pid_of_child():
+    return os.getpid()
+
+
 @pytest.fixture
 def isolated():
     made = []
@@ -49,6 +54,20 @@ def test_results_and_exceptions_come_back(isolated):
     g = isolated(fail)
     with pytest.raises(RuntimeError, match="ValueError: bad page"):
         g.call("bad page")
+
+
+def test_a_child_started_ahead_is_adopted_once_and_a_dead_one_replaced(isolated):
+    start_ahead(pid_of_child)
+    ahead = isolation._AHEAD[(pid_of_child, None)][0]
+    first, second = isolated(pid_of_child), isolated(pid_of_child)
+    assert first.call() == ahead.pid        # the child started ahead serves the first one
+    assert second.call() not in (ahead.pid, os.getpid())   # the next one starts its own
+    start_ahead(pid_of_child, 64 * 1024 * 1024)
+    dead = isolation._AHEAD[(pid_of_child, 64 * 1024 * 1024)][0]
+    dead.kill()
+    dead.join(5)
+    assert isolated(pid_of_child, memory_mib=64).call() not in (dead.pid, os.getpid())
+    assert not isolation._AHEAD
 
 
 def test_a_call_over_the_deadline_is_killed_and_the_next_call_works(isolated):

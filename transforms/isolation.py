@@ -15,10 +15,13 @@ and only the pure function crosses over.
 """
 import multiprocessing
 import resource
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 _CONTEXT = multiprocessing.get_context("spawn")
 _STARTUP_TIMEOUT = 120.0  # seconds for a new child to import its function and report ready
+# Children started ahead of need (`start_ahead`), by (function, memory limit): the first
+# IsolatedFunction of the same function and limit in this process adopts its child.
+_AHEAD: Dict[Tuple[Callable, Optional[int]], tuple] = {}
 
 
 class CallTimeout(Exception):
@@ -53,6 +56,25 @@ def _serve(conn, fn: Callable, memory_bytes: Optional[int]) -> None:
         return  # the parent is gone or the run was interrupted: end quietly, the parent reports the run
 
 
+def _spawn(fn: Callable, memory_bytes: Optional[int]):
+    """A new child serving `fn`, not yet known to be ready: (process, the parent's end of its pipe)."""
+    parent, child = _CONTEXT.Pipe()
+    process = _CONTEXT.Process(target=_serve, args=(child, fn, memory_bytes), daemon=True, name="wirebeam-isolated")
+    process.start()
+    child.close()
+    return process, parent
+
+
+def start_ahead(fn: Callable, memory_bytes: Optional[int] = None) -> None:
+    """Start a child for `fn` now and return at once. A run on the in-process local runner calls
+    this before it builds its flow, so the child's imports (trafilatura, lxml: 2 to 4 s, the
+    largest part of a one-page run's start-up) happen while the driver builds and fuses the flow.
+    A child nobody adopts ends with the process (its pipe closes)."""
+    key = (fn, memory_bytes)
+    if key not in _AHEAD:
+        _AHEAD[key] = _spawn(fn, memory_bytes)
+
+
 class IsolatedFunction:
     """`call(*args)` runs `fn(*args)` in a long-lived child process.
 
@@ -68,11 +90,11 @@ class IsolatedFunction:
         self._conn = None
 
     def _start(self) -> None:
-        parent, child = _CONTEXT.Pipe()
-        self._process = _CONTEXT.Process(target=_serve, args=(child, self._fn, self._memory), daemon=True,
-                                         name="wirebeam-isolated")
-        self._process.start()
-        child.close()
+        ahead = _AHEAD.pop((self._fn, self._memory), None)
+        if ahead is not None and not ahead[0].is_alive():
+            ahead[1].close()
+            ahead = None
+        self._process, parent = ahead or _spawn(self._fn, self._memory)
         self._conn = parent
         # the child imports `fn`'s module first (seconds on a loaded machine); that is not part
         # of any document's time limit

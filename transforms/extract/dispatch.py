@@ -18,7 +18,7 @@ from wirebeam.transforms.dates import parse_published, publication_columns
 from wirebeam.transforms.extract.decode import decode_bytes, looks_binary
 from wirebeam.transforms.failures import FAILURES, describe, fail, failure_record
 from wirebeam.transforms.extract.html import ExtractionError, extract_html
-from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction
+from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction, start_ahead
 from wirebeam.transforms.progress import PROGRESS_SECONDS, Progress
 from wirebeam.transforms.extract.agencies import agency_name, credited_agencies
 from wirebeam.transforms.extract.furniture import without_byline
@@ -190,6 +190,17 @@ def extract_document(doc: Document) -> tuple:
     return "article", article
 
 
+def _memory_bytes(memory_mib: int) -> Optional[int]:
+    return memory_mib * 1024 * 1024 if memory_mib else None
+
+
+def start_extraction_ahead(timeout: float, memory_mib: int) -> None:
+    """Start the extraction child of this process's ExtractArticles now (see isolation.start_ahead):
+    only for runners that run the flow in the calling process."""
+    if timeout:
+        start_ahead(extract_document, _memory_bytes(memory_mib))
+
+
 class ExtractArticles(beam.DoFn):
     """Raw documents -> article dicts; undecodable, empty or text-less documents -> failures.
 
@@ -206,8 +217,7 @@ class ExtractArticles(beam.DoFn):
 
     def setup(self):
         if self.timeout:
-            memory = self.memory_mib * 1024 * 1024 if self.memory_mib else None
-            self._isolated = IsolatedFunction(extract_document, self.timeout, memory)
+            self._isolated = IsolatedFunction(extract_document, self.timeout, _memory_bytes(self.memory_mib))
 
     def teardown(self):
         if self._isolated is not None:
