@@ -16,6 +16,10 @@ import time
 from typing import List
 
 PARENT_POLL_SECONDS = 0.5   # how soon an orphaned worker notices that its driver is gone
+# The run's extraction limits ("SECONDS:MIB"), given to each worker so that it starts its extraction
+# child first thing, beside its own start-up (see transforms.isolation.start_ahead)
+EXTRACT_AHEAD = "WIREBEAM_EXTRACT_AHEAD"
+EXTRACTION = "wirebeam.transforms.extract.dispatch:extract_document"   # what that child serves
 
 if __name__ in ("__main__", "__mp_main__"):   # a worker, or the extraction child it spawns (transforms.isolation)
     # Their records reach the driver through Beam's log handler, which shows them as the worker's own
@@ -25,17 +29,23 @@ if __name__ in ("__main__", "__mp_main__"):   # a worker, or the extraction chil
     logging.getLogger().addHandler(logging.NullHandler())
 
 
-def worker_command() -> str:
-    """The workers' command line (run with a shell by Beam): `exec` keeps the driver their parent."""
-    return f"exec {sys.executable} -m wirebeam.pipeline.local"
+def worker_command(extract_timeout: float = 0, extract_memory_mib: int = 0) -> str:
+    """The workers' command line (run with a shell by Beam): `exec` keeps the driver their parent.
+    With an extraction time limit, the workers start their extraction child ahead."""
+    ahead = f"env {EXTRACT_AHEAD}={extract_timeout:g}:{extract_memory_mib:d} " if extract_timeout else ""
+    return f"exec {ahead}{sys.executable} -m wirebeam.pipeline.local"
 
 
 def local_runner(options):
     """The FnApiRunner for `options`, whose multi-processing workers are `worker_command()`; None for
     the other running modes, which run in the driver's process."""
     from apache_beam.options.pipeline_options import DirectOptions
+
+    from wirebeam.pipeline.options import WirebeamOptions
     if options.view_as(DirectOptions).direct_running_mode != "multi_processing":
         return None
+    limits = options.view_as(WirebeamOptions)
+    command = worker_command(limits.extract_timeout, limits.extract_memory_mib)
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
     from apache_beam.transforms.environments import SubprocessSDKEnvironment
 
@@ -49,7 +59,7 @@ def local_runner(options):
         @_default_environment.setter
         def _default_environment(self, environment):
             if isinstance(environment, SubprocessSDKEnvironment):
-                environment = SubprocessSDKEnvironment.from_command_string(worker_command())
+                environment = SubprocessSDKEnvironment.from_command_string(command)
             self._environment = environment
 
     return QuietWorkersRunner()
@@ -90,12 +100,22 @@ def _exit_with(parent: int) -> None:
     os._exit(0)   # the driver is gone: nobody is left to report to
 
 
+def start_extraction_child(limits: str) -> None:
+    """Start the extraction child for the run's "SECONDS:MIB" limits, before the worker imports Beam."""
+    from wirebeam.transforms.isolation import memory_limit, start_ahead
+    timeout, memory_mib = limits.split(":")
+    if float(timeout):
+        start_ahead(EXTRACTION, memory_limit(int(memory_mib)))
+
+
 def worker_main() -> None:
     try:
         os.setpgrp()   # out of the terminal's foreground group: Ctrl-C goes to the driver alone
     except OSError:
         pass
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))   # the driver stops us: quietly
+    if os.environ.get(EXTRACT_AHEAD):
+        start_extraction_child(os.environ[EXTRACT_AHEAD])
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     from wirebeam.pipeline.collector import relax_collector
     relax_collector()

@@ -7,6 +7,7 @@ import pytest
 
 from conftest import BAD, SAMPLES, read_articles, read_failures, run_cli
 from test_bad_inputs import _make_large
+from wirebeam.schemas.documents import Document
 from wirebeam.transforms import isolation
 from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction, start_ahead
 
@@ -58,15 +59,33 @@ def test_results_and_exceptions_come_back(isolated):
 
 def test_a_child_started_ahead_is_adopted_once_and_a_dead_one_replaced(isolated):
     start_ahead(pid_of_child)
-    ahead = isolation._AHEAD[(pid_of_child, None)][0]
+    ahead = isolation._AHEAD[(isolation._name(pid_of_child), None)][0]
     first, second = isolated(pid_of_child), isolated(pid_of_child)
     assert first.call() == ahead.pid        # the child started ahead serves the first one
     assert second.call() not in (ahead.pid, os.getpid())   # the next one starts its own
     start_ahead(pid_of_child, 64 * 1024 * 1024)
-    dead = isolation._AHEAD[(pid_of_child, 64 * 1024 * 1024)][0]
+    dead = isolation._AHEAD[(isolation._name(pid_of_child), 64 * 1024 * 1024)][0]
     dead.kill()
     dead.join(5)
     assert isolated(pid_of_child, memory_mib=64).call() not in (dead.pid, os.getpid())
+    assert not isolation._AHEAD
+
+
+def test_a_local_worker_starts_the_extraction_child_the_run_will_use(isolated):
+    """What `python -m wirebeam.pipeline.local` does first when the driver passes the run's limits."""
+    from wirebeam.pipeline.local import EXTRACT_AHEAD, EXTRACTION, start_extraction_child, worker_command
+    from wirebeam.transforms.extract.dispatch import extract_document
+    from wirebeam.transforms.isolation import memory_limit
+    assert f"{EXTRACT_AHEAD}=30:512 " in worker_command(30, 512) and EXTRACT_AHEAD not in worker_command(0, 512)
+    assert isolation._resolved(EXTRACTION) is extract_document
+    start_extraction_child("30:512")
+    ahead = isolation._AHEAD[(EXTRACTION, memory_limit(512))][0]
+    extractor = isolated(extract_document, timeout=30, memory_mib=512)   # as ExtractArticles.setup makes it
+    page = SAMPLES / "en_world_rotterdam_port_strike.txt"
+    kind, article = extractor.call(Document(source=str(page), format="text", raw=page.read_bytes()))
+    assert kind == "article" and "Rotterdam" in article["text"]
+    assert extractor._process.pid == ahead.pid and not isolation._AHEAD
+    start_extraction_child("0:512")   # no time limit: extraction runs in the worker, no child
     assert not isolation._AHEAD
 
 
@@ -114,7 +133,6 @@ def test_negative_limits_are_refused_with_a_clear_message(tmp_path):
 
 def test_the_child_loop_ends_quietly_when_the_parent_is_gone():
     import multiprocessing
-    from wirebeam.transforms import isolation
     parent, child = multiprocessing.Pipe()
     parent.close()   # what a SIGTERM to the run leaves the child with
     assert isolation._serve(child, len, None) is None   # no BrokenPipeError traceback on the console

@@ -13,15 +13,33 @@ Beam's own `with_exception_handling(use_subprocess=True, timeout=...)` does the 
 its metrics counters would be counted in the child and lost; here the DoFn stays in the worker
 and only the pure function crosses over.
 """
+import importlib
 import multiprocessing
 import resource
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 _CONTEXT = multiprocessing.get_context("spawn")
 _STARTUP_TIMEOUT = 120.0  # seconds for a new child to import its function and report ready
-# Children started ahead of need (`start_ahead`), by (function, memory limit): the first
-# IsolatedFunction of the same function and limit in this process adopts its child.
-_AHEAD: Dict[Tuple[Callable, Optional[int]], tuple] = {}
+# Children started ahead of need (`start_ahead`), by (function's "module:name", memory limit): the
+# first IsolatedFunction of the same function and limit in this process adopts its child.
+_AHEAD: Dict[Tuple[str, Optional[int]], tuple] = {}
+Function = Union[Callable, str]   # a module-level function, or its "module:name"
+
+
+def memory_limit(mib: int) -> Optional[int]:
+    """The address-space limit in bytes for a limit in MiB (0: none)."""
+    return mib * 1024 * 1024 if mib else None
+
+
+def _name(fn: Function) -> str:
+    return fn if isinstance(fn, str) else f"{fn.__module__}:{fn.__qualname__}"
+
+
+def _resolved(fn: Function) -> Callable:
+    if not isinstance(fn, str):
+        return fn
+    module, name = fn.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class CallTimeout(Exception):
@@ -32,10 +50,11 @@ class ChildDied(Exception):
     """The child process ended during the call (killed by the OS, or crashed in native code)."""
 
 
-def _serve(conn, fn: Callable, memory_bytes: Optional[int]) -> None:
+def _serve(conn, fn: Function, memory_bytes: Optional[int]) -> None:
     """The child's loop: call `fn` on each argument tuple received, send back the outcome."""
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    fn = _resolved(fn)   # imports its module here, in the child
     try:
         conn.send(("ready", None))  # start-up (imports) done: the parent's deadlines start from here
         while True:
@@ -56,7 +75,7 @@ def _serve(conn, fn: Callable, memory_bytes: Optional[int]) -> None:
         return  # the parent is gone or the run was interrupted: end quietly, the parent reports the run
 
 
-def _spawn(fn: Callable, memory_bytes: Optional[int]):
+def _spawn(fn: Function, memory_bytes: Optional[int]):
     """A new child serving `fn`, not yet known to be ready: (process, the parent's end of its pipe)."""
     parent, child = _CONTEXT.Pipe()
     process = _CONTEXT.Process(target=_serve, args=(child, fn, memory_bytes), daemon=True, name="wirebeam-isolated")
@@ -65,12 +84,13 @@ def _spawn(fn: Callable, memory_bytes: Optional[int]):
     return process, parent
 
 
-def start_ahead(fn: Callable, memory_bytes: Optional[int] = None) -> None:
-    """Start a child for `fn` now and return at once. A run on the in-process local runner calls
-    this before it builds its flow, so the child's imports (trafilatura, lxml: 2 to 4 s, the
-    largest part of a one-page run's start-up) happen while the driver builds and fuses the flow.
-    A child nobody adopts ends with the process (its pipe closes)."""
-    key = (fn, memory_bytes)
+def start_ahead(fn: Function, memory_bytes: Optional[int] = None) -> None:
+    """Start a child for `fn` (a function, or its "module:name", so that the caller need not import
+    it) now and return at once. A run on the in-process local runner calls this before it builds
+    its flow, and a local worker process first thing, so the child's imports (trafilatura, lxml: 2
+    to 4 s, the largest part of a one-page run's start-up) happen beside the flow's construction or
+    the worker's own start. A child nobody adopts ends with the process (its pipe closes)."""
+    key = (_name(fn), memory_bytes)
     if key not in _AHEAD:
         _AHEAD[key] = _spawn(fn, memory_bytes)
 
@@ -90,7 +110,7 @@ class IsolatedFunction:
         self._conn = None
 
     def _start(self) -> None:
-        ahead = _AHEAD.pop((self._fn, self._memory), None)
+        ahead = _AHEAD.pop((_name(self._fn), self._memory), None)
         if ahead is not None and not ahead[0].is_alive():
             ahead[1].close()
             ahead = None

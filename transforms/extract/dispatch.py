@@ -18,7 +18,7 @@ from wirebeam.transforms.dates import parse_published, publication_columns
 from wirebeam.transforms.extract.decode import decode_bytes, looks_binary
 from wirebeam.transforms.failures import FAILURES, describe, fail, failure_record
 from wirebeam.transforms.extract.html import ExtractionError, extract_html
-from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction, start_ahead
+from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction, memory_limit, start_ahead
 from wirebeam.transforms.progress import PROGRESS_SECONDS, Progress
 from wirebeam.transforms.extract.agencies import agency_name, credited_agencies
 from wirebeam.transforms.extract.furniture import without_byline
@@ -190,15 +190,11 @@ def extract_document(doc: Document) -> tuple:
     return "article", article
 
 
-def _memory_bytes(memory_mib: int) -> Optional[int]:
-    return memory_mib * 1024 * 1024 if memory_mib else None
-
-
 def start_extraction_ahead(timeout: float, memory_mib: int) -> None:
     """Start the extraction child of this process's ExtractArticles now (see isolation.start_ahead):
     only for runners that run the flow in the calling process."""
     if timeout:
-        start_ahead(extract_document, _memory_bytes(memory_mib))
+        start_ahead(extract_document, memory_limit(memory_mib))
 
 
 class ExtractArticles(beam.DoFn):
@@ -217,7 +213,7 @@ class ExtractArticles(beam.DoFn):
 
     def setup(self):
         if self.timeout:
-            self._isolated = IsolatedFunction(extract_document, self.timeout, _memory_bytes(self.memory_mib))
+            self._isolated = IsolatedFunction(extract_document, self.timeout, memory_limit(self.memory_mib))
 
     def teardown(self):
         if self._isolated is not None:
