@@ -35,7 +35,9 @@ Output (OUTPUT folder):
   articles/date=YYYY-MM-DD/part-*.parquet   one row per article (date=YYYY-MM for month-only dates,
                                             date=unknown when no date was found)
   failures/part-*.parquet                   one row per input that did not become an article
+  stories/part-*.parquet                    one row per story the run touched (--stories off: none)
   run.json                                  counts, failures by stage and reason, versions
+  runs/RUNID.json, _index/                  with --append: each run's report, the copy and story index
 
 Beam options pass straight through, e.g. --runner DataflowRunner, --direct_num_workers 2
 --direct_running_mode multi_processing. Without --runner (or with DirectRunner) wirebeam runs

@@ -30,7 +30,8 @@ class WirebeamOptions(PipelineOptions):
                   "and WARC crawl archives (.warc, .warc.gz: every 2xx HTML response record is one article). "
                   "Quote globs so the shell does not expand them.")
         _add(group, "output", default=None, metavar="DIR",
-             help="Output folder (required). Receives articles/date=.../part-*.parquet, failures/part-*.parquet and run.json. "
+             help="Output folder (required). Receives articles/date=.../part-*.parquet, failures/part-*.parquet, "
+                  "stories/part-*.parquet and run.json. "
                   "A rerun into the same folder replaces what an earlier run left there (with --append it adds to it). "
                   "Files in it are never read "
                   "as input, even when it lies inside an input folder.")

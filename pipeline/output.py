@@ -105,7 +105,7 @@ def _read(path: str, columns: List[str]) -> pa.Table:
 def summarise(staging: str) -> Dict:
     """Counts for run.json and the closing summary, read back from the files just written."""
     articles = duplicates = 0
-    languages, dates, groups = collections.Counter(), collections.Counter(), collections.Counter()
+    languages, dates, groups = collections.Counter(), collections.Counter(), set()
     for path in list_files(join(staging, "articles")):
         table = _read(path, ["language", "is_duplicate", "dup_group"])
         if not table.num_rows:   # the empty file of a run without articles
@@ -116,7 +116,9 @@ def summarise(staging: str) -> Dict:
         cols = table.to_pydict()
         languages.update(cols["language"])
         duplicates += sum(1 for d in cols["is_duplicate"] if d)
-        groups.update(cols["dup_group"])
+        # the copy groups this run's copies belong to: a group of an earlier run counts once its
+        # copy arrives; two versions of one article (both not copies) make no group
+        groups.update(g for g, d in zip(cols["dup_group"], cols["is_duplicate"]) if d)
     failures = collections.defaultdict(collections.Counter)
     failure_count = 0
     for path in list_files(join(staging, "failures")):
@@ -127,7 +129,7 @@ def summarise(staging: str) -> Dict:
     return {
         "articles": articles,
         "duplicates": duplicates,
-        "duplicate_groups": sum(1 for n in groups.values() if n > 1),
+        "duplicate_groups": len(groups),
         "languages": dict(languages.most_common()),
         "dates": dict(sorted(dates.items())),
         "failures": {"total": failure_count,

@@ -111,6 +111,8 @@ def test_runs_append_and_copies_link_across_runs(tmp_path):
     rep = report(out, "r2")
     assert rep["articles"] == 4 and rep["dataset"]["already_in_dataset"] == 2
     assert rep["dataset"]["copies_of_earlier_runs"] == 3
+    # the three copies join run 1's group: one copy group, although its canonical is of run 1
+    assert (rep["duplicates"], rep["duplicate_groups"]) == (3, 1) and "3 rows are copies (in 1 group)" in result.stdout
     for path, data in after_first.items():   # nothing of run 1 is rewritten or deleted
         assert (out / path).read_bytes() == data, path
 
@@ -118,6 +120,7 @@ def test_runs_append_and_copies_link_across_runs(tmp_path):
     write_jsonl(changing, [story(OTHER, "Museum zeigt Käfer und Falter")])
     append_run([changing], out, "r3")
     assert report(out, "r3")["dataset"]["new_versions"] == 1
+    assert report(out, "r3")["duplicate_groups"] == 0   # a new version is no copy
 
     got = table(out)
     assert len(got) == 2 + 4 + 1
