@@ -420,7 +420,7 @@ def _entry(id_and_joined, run_id, ingested_at):
 
 def _band_rows(bucket_and_probes, indexed):
     """(bucket, [(id, packed band keys)]) of the lookups -> (bucket, [(packed keys, id_key)]): the
-    run's band rows in that bucket, but for articles already indexed (a known text kept without --append)."""
+    run's band rows in that bucket, except for articles already indexed (a known text kept without --append)."""
     bucket, probes = bucket_and_probes
     return bucket, [(keys, id_key(article_id)) for article_id, keys in probes if article_id not in indexed]
 
