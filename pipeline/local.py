@@ -100,12 +100,13 @@ def _exit_with(parent: int) -> None:
     os._exit(0)   # the driver is gone: nobody is left to report to
 
 
-def start_extraction_child(limits: str) -> None:
-    """Start the extraction child for the run's "SECONDS:MIB" limits, before the worker imports Beam."""
+def start_extraction_child(timeout: float, memory_mib: int) -> None:
+    """Start the extraction child ExtractArticles will use under these limits, now (see
+    transforms.isolation.start_ahead); without a time limit extraction runs in-process, no child.
+    By name, so that the caller (a worker, before its Beam import) need not import the extractor."""
     from wirebeam.transforms.isolation import memory_limit, start_ahead
-    timeout, memory_mib = limits.split(":")
-    if float(timeout):
-        start_ahead(EXTRACTION, memory_limit(int(memory_mib)))
+    if timeout:
+        start_ahead(EXTRACTION, memory_limit(memory_mib))
 
 
 def worker_main() -> None:
@@ -115,7 +116,8 @@ def worker_main() -> None:
         pass
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))   # the driver stops us: quietly
     if os.environ.get(EXTRACT_AHEAD):
-        start_extraction_child(os.environ[EXTRACT_AHEAD])
+        timeout, memory_mib = os.environ[EXTRACT_AHEAD].split(":")
+        start_extraction_child(float(timeout), int(memory_mib))
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     from wirebeam.pipeline.collector import relax_collector
     relax_collector()

@@ -14,13 +14,12 @@ from wirebeam.pipeline.checks import (DATAFLOW_RUNNERS, LOCAL_RUNNERS, UsageErro
                                       check_worker_options, dry_run, ingested_at, output_folder, runner_name,
                                       unknown_arguments)
 from wirebeam.pipeline.console import DriverProgress
-from wirebeam.pipeline.local import local_runner, stop_workers
+from wirebeam.pipeline.local import local_runner, start_extraction_child, stop_workers
 from wirebeam.pipeline.lock import Locked, OutputLock
 from wirebeam.pipeline.options import WirebeamOptions
 from wirebeam.pipeline.report import write_after_run
 from wirebeam.pipeline.summary import print_summary
 from wirebeam.transforms.entities.tag import check_models, resolve_models
-from wirebeam.transforms.extract.dispatch import start_extraction_ahead
 from wirebeam.transforms.feeds import state as feed_state_io
 from wirebeam.transforms.feeds.http import FetchPolicy
 from wirebeam.transforms.feeds.read import feed_list
@@ -143,7 +142,7 @@ def _run(options, opts, standard, on_dataflow, dry, out_dir, paths, feeds, ner_m
     runner = local_runner(options) if runner_name(standard.runner) == LOCAL_RUNNER else None
     if runner_name(standard.runner) == LOCAL_RUNNER and runner is None and paths and not dry:
         # the flow runs in this process: its extraction child imports while the flow is built
-        start_extraction_ahead(opts.extract_timeout, opts.extract_memory_mib)
+        start_extraction_child(opts.extract_timeout, opts.extract_memory_mib)
     pipeline = beam.Pipeline(runner=runner, options=options)
     written = build_pipeline(pipeline, paths=paths, staging=staging, options=opts, ingested_at=stamp,
                              ner_models=ner_models, feeds=feeds, feed_state=state,

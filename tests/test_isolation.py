@@ -78,14 +78,14 @@ def test_a_local_worker_starts_the_extraction_child_the_run_will_use(isolated):
     from wirebeam.transforms.isolation import memory_limit
     assert f"{EXTRACT_AHEAD}=30:512 " in worker_command(30, 512) and EXTRACT_AHEAD not in worker_command(0, 512)
     assert isolation._resolved(EXTRACTION) is extract_document
-    start_extraction_child("30:512")
+    start_extraction_child(30, 512)
     ahead = isolation._AHEAD[(EXTRACTION, memory_limit(512))][0]
     extractor = isolated(extract_document, timeout=30, memory_mib=512)   # as ExtractArticles.setup makes it
     page = SAMPLES / "en_world_rotterdam_port_strike.txt"
     kind, article = extractor.call(Document(source=str(page), format="text", raw=page.read_bytes()))
     assert kind == "article" and "Rotterdam" in article["text"]
     assert extractor._process.pid == ahead.pid and not isolation._AHEAD
-    start_extraction_child("0:512")   # no time limit: extraction runs in the worker, no child
+    start_extraction_child(0, 512)   # no time limit: extraction runs in the worker, no child
     assert not isolation._AHEAD
 
 

@@ -18,7 +18,7 @@ from wirebeam.transforms.dates import parse_published, publication_columns
 from wirebeam.transforms.extract.decode import decode_bytes, looks_binary
 from wirebeam.transforms.failures import FAILURES, describe, fail, failure_record
 from wirebeam.transforms.extract.html import ExtractionError, extract_html
-from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction, memory_limit, start_ahead
+from wirebeam.transforms.isolation import CallTimeout, ChildDied, IsolatedFunction, memory_limit
 from wirebeam.transforms.progress import PROGRESS_SECONDS, Progress
 from wirebeam.transforms.extract.agencies import agency_name, credited_agencies
 from wirebeam.transforms.extract.furniture import without_byline
@@ -188,13 +188,6 @@ def extract_document(doc: Document) -> tuple:
         return "failure", failure_record(source, "extract", "no_text",
                                          "no article text left after removing page furniture")
     return "article", article
-
-
-def start_extraction_ahead(timeout: float, memory_mib: int) -> None:
-    """Start the extraction child of this process's ExtractArticles now (see isolation.start_ahead):
-    only for runners that run the flow in the calling process."""
-    if timeout:
-        start_ahead(extract_document, memory_limit(memory_mib))
 
 
 class ExtractArticles(beam.DoFn):
